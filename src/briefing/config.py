@@ -1,0 +1,222 @@
+"""Configuration: packaged defaults overridden by the producer's briefing.toml, loaded once.
+
+Everything a run needs is read here into one frozen `Settings` passed down the pipeline.
+Secrets never live in the file: engines read them from environment variables.
+`BRIEFING_HOME` points state and cache elsewhere (tests use it).
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from importlib.resources import files
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from briefing.engines import Voice
+from briefing.errors import ConfigError
+
+CONFIG_NAME = "briefing.toml"
+
+
+@dataclass(frozen=True)
+class Show:
+    title: str
+    author: str
+    description: str
+    language: str
+    base_url: str
+    website: str
+    email: str
+    category: str
+    subcategory: str
+    explicit: bool
+    image: Path | None
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    pause_sentence_ms: int
+    pause_speaker_ms: int
+    pause_paragraph_ms: int
+    pause_article_ms: int
+    bitrate: str
+    sample_rate: int
+    loudness_lufs: float
+    peak_dbfs: float
+
+
+@dataclass(frozen=True)
+class Settings:
+    root: Path  # folder of briefing.toml; relative paths start here
+    config_file: Path | None
+    show: Show
+    sources: tuple[str, ...]
+    narrator: str
+    quote_voices: tuple[str, ...]
+    voices: Mapping[str, Voice]
+    audio: AudioSettings
+    output: Path
+    home: Path  # state and cache
+    raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+
+    @property
+    def cast(self) -> tuple[Voice, ...]:
+        return tuple(self.voices[n] for n in (self.narrator, *self.quote_voices))
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def state_db(self) -> Path:
+        return self.home / "state.sqlite3"
+
+
+def _merge(base: dict, over: Mapping) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        if isinstance(v, Mapping) and isinstance(out.get(k), dict):
+            out[k] = _merge(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
+def _defaults() -> dict:
+    return tomllib.loads(files("briefing").joinpath("defaults.toml").read_text("utf-8"))
+
+
+def _parse(path: Path) -> dict:
+    try:
+        text = path.read_text("utf-8")
+    except OSError as e:
+        raise ConfigError(f"cannot read {path}: {e.strerror}") from e
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{path} is not UTF-8 text; save it as UTF-8") from e
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        # tomllib puts "(at line N, column M)" in its message; keep it, and name the file.
+        raise ConfigError(f"{path}: invalid TOML: {e}. Fix that line and run again") from e
+
+
+def find_config(start: Path | None = None) -> Path | None:
+    """briefing.toml in `start` (default: the working directory) or its parents."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CONFIG_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _need(section: Mapping, key: str, kind: type | tuple, where: str) -> Any:
+    value = section.get(key)
+    if not isinstance(value, kind) or isinstance(value, bool) and kind in (int, float, (int, float)):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise ConfigError(f"{where}.{key} must be a {names}, got {value!r}")
+    return value
+
+
+def load(config_file: Path | None = None, *, required: bool = False) -> Settings:
+    """Settings from `config_file` (or the nearest briefing.toml) over the packaged defaults."""
+    if config_file is None:
+        config_file = find_config()
+        if config_file is None and required:
+            raise ConfigError(
+                f"no {CONFIG_NAME} in {Path.cwd()} or its parents. "
+                f"Create one (see the README) or pass --config PATH"
+            )
+    elif not config_file.is_file():
+        raise ConfigError(f"config file {config_file} does not exist. Check the path given to --config")
+    data = _defaults()
+    if config_file is not None:
+        data = _merge(data, _parse(config_file))
+    root = config_file.parent.resolve() if config_file else Path.cwd().resolve()
+    return from_dict(data, root=root, config_file=config_file)
+
+
+def from_dict(data: Mapping[str, Any], *, root: Path, config_file: Path | None = None) -> Settings:
+    """Validate merged configuration into Settings; errors name the key and the fix."""
+    where = str(config_file or "configuration")
+    show = data.get("show", {})
+    for key in ("title", "author", "description", "language", "base_url"):
+        _need(show, key, str, f"{where}: [show]")
+    base_url = show["base_url"]
+    if not base_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"{where}: [show].base_url must be an absolute http(s) URL where output/ is "
+            f"published, got {base_url!r}"
+        )
+    if not base_url.endswith("/"):
+        base_url += "/"
+    image = show.get("image") or ""
+    show_obj = Show(
+        title=show["title"].strip() or "Briefing",
+        author=show["author"],
+        description=show["description"],
+        language=show["language"],
+        base_url=base_url,
+        website=show.get("website") or base_url,
+        email=show.get("email", ""),
+        category=show.get("category", "News"),
+        subcategory=show.get("subcategory", ""),
+        explicit=bool(show.get("explicit", False)),
+        image=(root / image) if image else None,
+    )
+
+    src = data.get("sources", {})
+    paths = src.get("paths", [])
+    if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
+        raise ConfigError(f"{where}: [sources].paths must be a list of paths or URLs")
+
+    cast = data.get("cast", {})
+    narrator = _need(cast, "narrator", str, f"{where}: [cast]")
+    quotes = cast.get("quotes", [])
+    if not isinstance(quotes, list) or not quotes or not all(isinstance(q, str) for q in quotes):
+        raise ConfigError(f"{where}: [cast].quotes must be a non-empty list of voice names")
+    if narrator in quotes:
+        raise ConfigError(
+            f"{where}: [cast] the narrator voice {narrator!r} is also a quote voice; "
+            f"quotes must sound like someone else, so remove it from [cast].quotes"
+        )
+    default_engine = cast.get("engine", "piper")
+    voices_cfg = data.get("voices", {})
+    voices: dict[str, Voice] = {}
+    for name in (narrator, *quotes):
+        cfg = dict(voices_cfg.get(name, {}))
+        engine = cfg.pop("engine", default_engine)
+        voices[name] = Voice(name=name, engine=engine, options=MappingProxyType(cfg))
+
+    a = data.get("audio", {})
+    try:
+        audio = AudioSettings(
+            pause_sentence_ms=int(a["pause_sentence_ms"]),
+            pause_speaker_ms=int(a["pause_speaker_ms"]),
+            pause_paragraph_ms=int(a["pause_paragraph_ms"]),
+            pause_article_ms=int(a["pause_article_ms"]),
+            bitrate=str(a["bitrate"]),
+            sample_rate=int(a["sample_rate"]),
+            loudness_lufs=float(a["loudness_lufs"]),
+            peak_dbfs=float(a["peak_dbfs"]),
+        )
+    except (KeyError, TypeError, ValueError) as e:
+        raise ConfigError(f"{where}: [audio] has an invalid or missing value: {e}") from e
+
+    home = Path(os.environ.get("BRIEFING_HOME") or root / ".briefing")
+    return Settings(
+        root=root,
+        config_file=config_file,
+        show=show_obj,
+        sources=tuple(paths),
+        narrator=narrator,
+        quote_voices=tuple(quotes),
+        voices=MappingProxyType(voices),
+        audio=audio,
+        output=root / show.get("output", "output"),
+        home=home,
+        raw=MappingProxyType(dict(data)),
+    )

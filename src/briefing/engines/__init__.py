@@ -1,0 +1,112 @@
+"""Speech engines: one small protocol and a registry.
+
+An engine declares an id, whether it needs a network or an API key, the options a voice may
+set, and one method that turns text and a voice into audio. Built-in engines register through
+the same `register_engines(register)` hook a third-party package exposes under the
+`briefing.engines` entry-point group, and heavy imports (onnxruntime, gTTS) happen when an
+engine is first used, not when the CLI starts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import import_module
+from importlib.metadata import entry_points
+from typing import Any, Callable, ClassVar, Mapping, Protocol, runtime_checkable
+
+from briefing.errors import EngineError
+from briefing.models import Audio
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A cast voice resolved from configuration: which engine speaks it, and how."""
+
+    name: str
+    engine: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def option(self, key: str, default: Any = None) -> Any:
+        return self.options.get(key, default)
+
+    def key(self) -> str:
+        """A stable text form of the voice, for cache keys."""
+        opts = ",".join(f"{k}={self.options[k]!r}" for k in sorted(self.options))
+        return f"{self.engine}:{self.name}[{opts}]"
+
+
+@runtime_checkable
+class Engine(Protocol):
+    id: ClassVar[str]
+    needs_network: ClassVar[bool]
+    needs_key: ClassVar[bool]
+    # option name -> one line of help; voices in briefing.toml may set these
+    voice_options: ClassVar[Mapping[str, str]]
+
+    def version(self) -> str:
+        """Engine and model version; part of every clip's cache key."""
+        ...
+
+    def synthesize(self, text: str, voice: Voice) -> Audio:
+        """Speak `text` in `voice`; raise EngineError on failure."""
+        ...
+
+
+_FACTORIES: dict[str, Callable[[], Engine]] = {}
+_INSTANCES: dict[str, Engine] = {}
+_loaded = False
+
+# Built-ins, by module path, so that importing the registry imports none of them.
+_BUILTIN = {
+    "piper": "briefing.engines.piper:PiperEngine",
+    "gtts": "briefing.engines.gtts:GTTSEngine",
+    "silence": "briefing.engines.silence:SilenceEngine",
+}
+
+
+def register(engine_id: str, factory: Callable[[], Engine]) -> None:
+    """Make an engine available under `engine_id`; `factory` is called on first use."""
+    _FACTORIES[engine_id] = factory
+
+
+def _lazy(path: str) -> Callable[[], Engine]:
+    def factory() -> Engine:
+        module, _, name = path.partition(":")
+        return getattr(import_module(module), name)()
+
+    return factory
+
+
+def register_engines(reg: Callable[[str, Callable[[], Engine]], None]) -> None:
+    """The hook built-ins share with plugins."""
+    for engine_id, path in _BUILTIN.items():
+        reg(engine_id, _lazy(path))
+
+
+def _load() -> None:
+    global _loaded
+    if _loaded:
+        return
+    _loaded = True
+    register_engines(register)
+    for ep in entry_points(group="briefing.engines"):
+        ep.load()(register)
+
+
+def available() -> list[str]:
+    _load()
+    return sorted(_FACTORIES)
+
+
+def get(engine_id: str) -> Engine:
+    """The engine registered as `engine_id`, created once per process."""
+    _load()
+    if engine_id not in _INSTANCES:
+        if engine_id not in _FACTORIES:
+            raise EngineError(
+                engine_id,
+                "no such engine",
+                f"Choose one of: {', '.join(available())}",
+            )
+        _INSTANCES[engine_id] = _FACTORIES[engine_id]()
+    return _INSTANCES[engine_id]
