@@ -1,0 +1,170 @@
+"""The `briefing` command line: parses options, calls the pipeline, reports errors plainly."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import date as Date
+from pathlib import Path
+
+import click
+
+from briefing import __version__
+from briefing.errors import BriefingError, NoArticleFound
+
+FORMAT = click.Choice(["text", "json"])
+
+
+def _settings(ctx: click.Context, *, required: bool = False):
+    from briefing import config
+
+    path = ctx.obj.get("config") if ctx.obj else None
+    return config.load(Path(path) if path else None, required=required)
+
+
+def _fail(e: BriefingError) -> click.ClickException:
+    return click.ClickException(str(e))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="briefing")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), envvar="BRIEFING_CONFIG",
+              help="briefing.toml to use (default: the nearest one from the working directory).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors on stderr (for cron).")
+@click.option("-v", "--verbose", is_flag=True, help="Debug logging on stderr.")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None, quiet: bool, verbose: bool) -> None:
+    """Turn news articles into a spoken audio briefing and publish it as a podcast."""
+    ctx.ensure_object(dict)
+    ctx.obj["config"] = config_path
+    ctx.obj["quiet"] = quiet
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    logging.basicConfig(level=level, stream=sys.stderr, format="briefing: %(levelname)s: %(message)s")
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]),
+              help="Date of the episode (YYYY-MM-DD), for backfills; default today.")
+@click.pass_context
+def make(ctx: click.Context, sources: tuple[str, ...], day) -> None:
+    """Make a briefing from SOURCES (default: the sources in briefing.toml).
+
+    Writes output/<date>/ with the episode MP3 and its script as JSON and text, and
+    updates output/feed.xml.
+    """
+    from briefing import pipeline
+
+    quiet = ctx.obj.get("quiet", False)
+    try:
+        settings = _settings(ctx)
+        bar = None
+
+        def progress(done: int, total: int) -> None:
+            nonlocal bar
+            if quiet:
+                return
+            if bar is None:
+                bar = click.progressbar(length=total, label="Synthesizing", file=sys.stderr,
+                                        show_pos=True, show_eta=True)
+                bar.__enter__()
+            bar.update(done - bar.pos)
+            if done == total:
+                bar.__exit__(None, None, None)
+
+        result = pipeline.make(settings, list(sources) or None, day=day.date() if day else None,
+                               progress=progress)
+    except BriefingError as e:
+        raise _fail(e) from None
+
+    for r in result.reports:
+        if r.skipped:
+            click.echo(f"  skipped  {r.skipped}")
+        else:
+            voices = ", ".join(r.voices) or "-"
+            click.echo(f"  {r.title} — {r.words} words, {r.quotes} quotes, voices: {voices}")
+    if result.episode is None:
+        raise click.ClickException("nothing to brief: every source was skipped; the feed is unchanged")
+    ep = result.episode
+    minutes, seconds = divmod(int(round(ep.duration)), 60)
+    click.echo(f"{ep.mp3} ({minutes}:{seconds:02d})")
+    click.echo(f"feed: {result.feed}")
+    if result.skipped:
+        ctx.exit(3)
+
+
+def _load(source: str):
+    from briefing.pipeline import load_article
+
+    return load_article(source)
+
+
+@cli.command()
+@click.argument("source")
+@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True, help="Output format.")
+def clean(source: str, fmt: str) -> None:
+    """Print the cleaned article of SOURCE (a file or URL)."""
+    try:
+        article = _load(source)
+    except BriefingError as e:
+        raise _fail(e) from None
+    if fmt == "json":
+        doc = {
+            "title": article.title, "byline": article.byline, "site": article.site,
+            "published": article.published, "url": article.url,
+            "body": [{"kind": b.kind, "text": b.text} for b in article.body],
+        }
+        if article.standfirst:
+            doc["standfirst"] = article.standfirst
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        return
+    head = [article.title]
+    if article.standfirst:
+        head.append(article.standfirst)
+    if article.byline:
+        head.append(f"By {article.byline}")
+    click.echo("\n\n".join(head + [b.text for b in article.body]))
+
+
+@cli.command()
+@click.argument("source")
+@click.option("--format", "fmt", type=FORMAT, default="text", show_default=True, help="Output format.")
+@click.pass_context
+def script(ctx: click.Context, source: str, fmt: str) -> None:
+    """Print the narration script of SOURCE without synthesizing it."""
+    from briefing import pipeline
+
+    try:
+        settings = _settings(ctx)
+        scripts = pipeline.script_articles(settings, [_load(source)])
+    except BriefingError as e:
+        raise _fail(e) from None
+    if fmt == "json":
+        click.echo(json.dumps(pipeline.script_json(scripts), ensure_ascii=False, indent=2))
+    else:
+        click.echo(pipeline.script_text(scripts[0].segments, with_voices=True), nl=False)
+
+
+@cli.command()
+@click.option("--demo", "demo_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Write one WAV per cast voice speaking the same passage into this folder.")
+@click.pass_context
+def voices(ctx: click.Context, demo_dir: Path | None) -> None:
+    """Show the cast (narrator and quote voices) and the engine behind each."""
+    from briefing import voices as cast_voices
+
+    try:
+        settings = _settings(ctx)
+        for role, voice in cast_voices.describe(settings):
+            opts = ", ".join(f"{k}={v}" for k, v in voice.options.items())
+            click.echo(f"{role:<10} {voice.name:<8} {voice.engine}" + (f"  ({opts})" if opts else ""))
+        if demo_dir:
+            paths = cast_voices.write_demo(settings, demo_dir)
+            click.echo(f"wrote {len(paths)} files to {demo_dir}")
+    except BriefingError as e:
+        raise _fail(e) from None
+
+
+def main() -> None:
+    cli(prog_name="briefing")

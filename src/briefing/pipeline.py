@@ -1,0 +1,253 @@
+"""The briefing pipeline, importable; `cli.py` is a thin layer over it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import date as Date, datetime, timezone
+from pathlib import Path
+
+from briefing import feed, state
+from briefing.assemble import Piece, Track, assemble
+from briefing.config import Settings
+from briefing.encode import encode_mp3
+from briefing.errors import BriefingError, EngineError, SourceError
+from briefing.loudness import normalize as normalize_loudness
+from briefing.models import Article, Episode, Script, Segment
+from briefing.sources import SourceSpec, expand, read
+from briefing.synth import Job, Progress, synthesize, voice_for
+
+log = logging.getLogger("briefing")
+
+
+@dataclass(frozen=True)
+class ArticleReport:
+    """One line of the run's summary: what became of a source."""
+
+    source: str
+    title: str | None = None
+    words: int = 0
+    quotes: int = 0
+    voices: tuple[str, ...] = ()
+    skipped: str | None = None
+
+
+@dataclass(frozen=True)
+class MakeResult:
+    episode: Episode | None
+    reports: tuple[ArticleReport, ...]
+    feed: Path | None
+    script_json: Path | None = None
+    script_text: Path | None = None
+
+    @property
+    def skipped(self) -> int:
+        return sum(1 for r in self.reports if r.skipped)
+
+
+def load_article(source: str | SourceSpec) -> Article:
+    """Read and clean one source (stages: read, clean)."""
+    from briefing.clean import clean
+
+    doc = read(source)
+    article = clean(doc)
+    return replace(article, source=doc.source, url=article.url or doc.url)
+
+
+def script_articles(settings: Settings, articles: Sequence[Article]) -> list[Script]:
+    """Segment each article and cast voices across all of them (stages: segment, cast)."""
+    from briefing.cast import assign_voices
+    from briefing.segment import segment
+
+    segmented = [segment(a) for a in articles]
+    cast = assign_voices(segmented, settings.narrator, settings.quote_voices)
+    return [Script(a, tuple(s)) for a, s in zip(articles, cast)]
+
+
+def _spoken(text: str, language: str) -> str:
+    from briefing.normalize import spoken
+
+    return spoken(text, language)
+
+
+def spoken_date(day: Date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def intro_text(settings: Settings, day: Date, articles: Sequence[Article]) -> str:
+    titles = [a.title.rstrip(" .") for a in articles]
+    if len(titles) > 1:
+        headlines = "; ".join(titles[:-1]) + "; and " + titles[-1]
+    else:
+        headlines = titles[0]
+    return f"{settings.show.title}, {spoken_date(day)}. Today: {headlines}."
+
+
+def outro_text(settings: Settings, day: Date) -> str:
+    return f"That was {settings.show.title} for {spoken_date(day)}. Thank you for listening."
+
+
+def _narration(settings: Settings, text: str) -> Segment:
+    return Segment("narrator", text, _spoken(text, settings.show.language), None, settings.narrator, -1)
+
+
+def plan(settings: Settings, scripts: Sequence[Script], day: Date) -> list[tuple[Segment, int, str | None, str | None]]:
+    """Every segment of the episode in order, with the pause before it and chapter starts."""
+    a = settings.audio
+    out: list[tuple[Segment, int, str | None, str | None]] = [
+        (_narration(settings, intro_text(settings, day, [s.article for s in scripts])), 0, "Introduction", None)
+    ]
+    for script in scripts:
+        prev: Segment | None = None
+        for seg in script.segments:
+            if prev is None:
+                pause, chapter = a.pause_article_ms, script.article.title
+            elif seg.block != prev.block:
+                pause, chapter = a.pause_paragraph_ms, None
+            elif (seg.speaker, seg.voice) != (prev.speaker, prev.voice):
+                pause, chapter = a.pause_speaker_ms, None
+            else:
+                pause, chapter = a.pause_sentence_ms, None
+            out.append((seg, pause, chapter, script.article.url if chapter else None))
+            prev = seg
+    out.append((_narration(settings, outro_text(settings, day)), a.pause_article_ms, "Outro", None))
+    return out
+
+
+def script_json(scripts: Sequence[Script], planned: Sequence[tuple[Segment, int, str | None, str | None]] | None = None) -> dict:
+    """The `briefing script --format json` document."""
+
+    def seg_dict(s: Segment) -> dict:
+        return {"role": s.role, "speaker": s.speaker, "voice": s.voice, "text": s.text, "spoken": s.spoken}
+
+    if planned is None:
+        return {"segments": [seg_dict(s) for sc in scripts for s in sc.segments]}
+    return {
+        "segments": [seg_dict(s) for s, *_ in planned],
+        "articles": [
+            {"title": sc.article.title, "byline": sc.article.byline, "url": sc.article.url,
+             "source": sc.article.source, "words": sc.article.words, "quotes": sc.quotes}
+            for sc in scripts
+        ],
+    }
+
+
+def script_text(segments: Sequence[Segment], *, with_voices: bool) -> str:
+    if with_voices:
+        return "".join(f"{s.voice}: {s.text}\n" for s in segments)
+    return "".join(f"{s.text}\n" for s in segments)
+
+
+def render(settings: Settings, planned, *, progress: Progress | None = None) -> Track:
+    """Synthesize and assemble (stages: speak, stitch, loudness)."""
+    jobs = [Job(seg.spoken, voice_for(settings, seg.voice)) for seg, *_ in planned]
+    clips = synthesize(jobs, progress=progress)
+    pieces = [
+        Piece(clip, pause, seg.text, seg.speaker, chapter, url)
+        for (seg, pause, chapter, url), clip in zip(planned, clips)
+    ]
+    rate = max(c.sample_rate for c in clips)
+    track = assemble(pieces, rate)
+    a = settings.audio
+    samples = normalize_loudness(track.audio.samples, rate, a.loudness_lufs, a.peak_dbfs)
+    return replace(track, audio=replace(track.audio, samples=samples))
+
+
+def _write_atomic(path: Path, data: str) -> None:
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def make(
+    settings: Settings,
+    sources: Sequence[str] | None = None,
+    *,
+    day: Date | None = None,
+    progress: Progress | None = None,
+) -> MakeResult:
+    """Make today's briefing from `sources` (default: those in briefing.toml).
+
+    Stages, in order:
+      1. read    (sources.py, fetch.py)    files and URLs into Documents
+      2. clean   (clean.py)                Documents into Articles: headline, byline, body
+      3. segment (segment.py)              Articles into narrator and quote Segments
+      4. cast    (cast.py)                 one voice per speaker across the episode
+      5. speak   (synth.py, engines/)      Segments into clips
+      6. stitch  (assemble.py, loudness.py, encode.py)  clips into one MP3 at podcast loudness
+      7. publish (tags.py, feed.py, state.py)  tags, episode files, state, feed.xml
+    A source that fails is skipped with its reason; the rest still make the briefing.
+    """
+    day = day or Date.today()
+    specs = expand(list(sources) if sources else list(settings.sources), settings.root)
+    if not specs:
+        raise BriefingError("no sources to read. Name files or URLs, or list them in [sources].paths of briefing.toml")
+
+    reports: list[ArticleReport] = []
+    articles: list[Article] = []
+    for spec in specs:
+        try:
+            article = load_article(spec)
+        except SourceError as e:
+            log.warning("skipped %s: %s", spec.location, e.reason)
+            reports.append(ArticleReport(spec.location, skipped=str(e)))
+            continue
+        articles.append(article)
+        reports.append(ArticleReport(spec.location, article.title, article.words))
+    if not articles:
+        return MakeResult(None, tuple(reports), None)
+
+    scripts = script_articles(settings, articles)
+    by_source = {sc.article.source: sc for sc in scripts}
+    reports = [
+        replace(r, quotes=by_source[r.source].quotes, voices=by_source[r.source].voices)
+        if r.skipped is None and r.source in by_source else r
+        for r in reports
+    ]
+    planned = plan(settings, scripts, day)
+    track = render(settings, planned, progress=progress)
+
+    folder = settings.output / day.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"briefing-{day.isoformat()}"
+    mp3 = folder / f"{stem}.mp3"
+    json_path = folder / f"{stem}.json"
+    text_path = folder / f"{stem}.txt"
+    _write_atomic(json_path, json.dumps(script_json(scripts, planned), ensure_ascii=False, indent=2) + "\n")
+    _write_atomic(text_path, script_text([s for s, *_ in planned], with_voices=False))
+    encode_mp3(track.audio, mp3, bitrate=settings.audio.bitrate)
+
+    title = f"{settings.show.title}, {spoken_date(day)}"
+    episode = Episode(
+        date=day.isoformat(), title=title, mp3=str(mp3), duration=track.audio.seconds,
+        size=mp3.stat().st_size, chapters=track.chapters, cues=track.cues, articles=tuple(articles),
+    )
+    feed_path = publish(settings, episode)
+    return MakeResult(episode, tuple(reports), feed_path, json_path, text_path)
+
+
+def publish(settings: Settings, episode: Episode) -> Path:
+    """Record the episode in state and rebuild the feed from every kept episode."""
+    rel = Path(episode.mp3).relative_to(settings.output).as_posix()
+    guid_seed = f"{settings.show.title}|{episode.date}"
+    guid = "briefing-" + hashlib.sha256(guid_seed.encode()).hexdigest()[:16] + "-" + episode.date
+    row = state.EpisodeRow(
+        date=episode.date, guid=guid, title=episode.title, mp3=rel, size=episode.size,
+        duration=episode.duration, published=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        number=0,
+        notes=[{"title": a.title, "byline": a.byline, "url": a.url, "source": a.source} for a in episode.articles],
+        files={},
+    )
+    with state.connect(settings.state_db) as conn:
+        state.upsert_episode(conn, row)
+        rows = state.episodes(conn)
+    return feed.write(settings, rows)

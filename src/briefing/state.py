@@ -1,0 +1,110 @@
+"""State: one SQLite database of episodes and articles already briefed.
+
+Migrations are numbered and append-only (as `llm` keeps its logs database): a database made by
+any earlier version is brought forward, never rebuilt. The feed is rebuilt from this state, so
+re-running `briefing make` is always safe.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+# Append only: never edit a migration that has shipped; add the next one.
+MIGRATIONS: tuple[str, ...] = (
+    # 1: episodes, one per date; the feed is rebuilt from these rows
+    """
+    CREATE TABLE episodes (
+        date TEXT PRIMARY KEY,          -- YYYY-MM-DD, also the guid's stable part
+        guid TEXT NOT NULL UNIQUE,
+        title TEXT NOT NULL,
+        mp3 TEXT NOT NULL,              -- path relative to the output folder
+        size INTEGER NOT NULL,
+        duration REAL NOT NULL,
+        published TEXT NOT NULL,        -- RFC 3339 time of first publication
+        number INTEGER NOT NULL,        -- itunes:episode
+        notes TEXT NOT NULL,            -- JSON: the articles' titles, links, bylines
+        files TEXT NOT NULL DEFAULT '{}' -- JSON: transcript, chapters, script paths
+    );
+    """,
+    # 2: articles briefed, so a later run does not repeat them unless their text changed
+    """
+    CREATE TABLE articles (
+        url TEXT NOT NULL,              -- canonical URL, or the file path
+        hash TEXT NOT NULL,             -- sha256 of the cleaned text
+        title TEXT NOT NULL,
+        episode_date TEXT NOT NULL,
+        PRIMARY KEY (url, hash)
+    );
+    """,
+)
+
+
+@dataclass(frozen=True)
+class EpisodeRow:
+    date: str
+    guid: str
+    title: str
+    mp3: str
+    size: int
+    duration: float
+    published: str
+    number: int
+    notes: list[dict]
+    files: dict
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    for number, sql in enumerate(MIGRATIONS[version:], start=version + 1):
+        with conn:
+            conn.executescript(sql)
+            conn.execute(f"PRAGMA user_version = {number}")
+
+
+@contextmanager
+def connect(path: Path) -> Iterator[sqlite3.Connection]:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # WAL journaling keeps the database whole if a run is killed mid-write.
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        migrate(conn)
+        yield conn
+    finally:
+        conn.close()
+
+
+def _row(r: tuple) -> EpisodeRow:
+    return EpisodeRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8]), json.loads(r[9]))
+
+
+def episodes(conn: sqlite3.Connection) -> list[EpisodeRow]:
+    """Every kept episode, newest first."""
+    rows = conn.execute(
+        "SELECT date, guid, title, mp3, size, duration, published, number, notes, files "
+        "FROM episodes ORDER BY date DESC"
+    ).fetchall()
+    return [_row(r) for r in rows]
+
+
+def upsert_episode(conn: sqlite3.Connection, row: EpisodeRow) -> EpisodeRow:
+    """Add the episode, or replace that date's episode keeping its guid, number and first date."""
+    old = conn.execute("SELECT guid, number, published FROM episodes WHERE date = ?", (row.date,)).fetchone()
+    if old:
+        guid, number, published = old
+    else:
+        guid, published = row.guid, row.published
+        number = (conn.execute("SELECT MAX(number) FROM episodes").fetchone()[0] or 0) + 1
+    with conn:
+        conn.execute(
+            "INSERT OR REPLACE INTO episodes VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (row.date, guid, row.title, row.mp3, row.size, row.duration, published, number,
+             json.dumps(row.notes), json.dumps(row.files)),
+        )
+    return EpisodeRow(row.date, guid, row.title, row.mp3, row.size, row.duration, published, number, row.notes, row.files)
