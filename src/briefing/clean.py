@@ -1,0 +1,187 @@
+"""Cleaning stage: turn a fetched or read Document into an Article a listener should hear.
+
+`clean(doc)` decodes the bytes (declared charset first, detection when missing or wrong),
+refuses binary input with a clear reason, then hands the text to the HTML cleaner
+(`clean_html`) or the raw page text cleaner (`clean_text`). Both raise `NoArticleFound` when
+the page holds no article (home page, 404, login wall, clutter only, empty).
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import zlib
+
+from . import extraction_rules as rules
+from .errors import BriefingError, NoArticleFound, SourceError
+from .models import Article, Document
+
+__all__ = ["clean", "decode", "article_to_dict"]
+
+_CHARSET_RE = re.compile(rb"""charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
+_META_RE = re.compile(rb"<meta\b[^>]*>", re.IGNORECASE)
+_XML_DECL_RE = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.:\-]+)""", re.IGNORECASE)
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+
+
+def clean(doc: Document) -> Article:
+    """Return the article in `doc`, or raise NoArticleFound / SourceError."""
+    text = decode(doc)
+    if not text.strip():
+        raise NoArticleFound(doc.source, "the file is empty")
+    if doc.kind == "text":
+        from .clean_text import clean_text
+
+        return clean_text(text, source=doc.source, url=doc.url)
+    from .clean_html import clean_html
+
+    return clean_html(text, source=doc.source, url=doc.url)
+
+
+def _inflate(content: bytes, source: str) -> bytes:
+    """Inflate gzip bytes (saved pages are often .html.gz), bounded against zip bombs."""
+    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
+    try:
+        out = inflater.decompress(content, rules.MAX_INFLATED_BYTES)
+    except zlib.error as exc:
+        raise SourceError(source, f"the file looks gzip-compressed but is damaged ({exc})") from None
+    return out
+
+
+def _declared_charset(doc: Document, head: bytes) -> str | None:
+    """The charset the server or the page itself declares, if any and if Python knows it."""
+    candidates: list[bytes] = []
+    if doc.content_type:
+        m = _CHARSET_RE.search(doc.content_type.encode("latin-1", "replace"))
+        if m:
+            candidates.append(m.group(1))
+    if doc.kind == "html":
+        m = _XML_DECL_RE.search(head)
+        if m:
+            candidates.append(m.group(1))
+        for meta in _META_RE.finditer(head):
+            m = _CHARSET_RE.search(meta.group(0))
+            if m:
+                candidates.append(m.group(1))
+                break
+    for raw in candidates:
+        name = raw.decode("ascii", "ignore").strip().lower()
+        try:
+            codec = codecs.lookup(name).name
+        except LookupError:
+            continue
+        # Pages that declare Latin-1 are nearly always Windows-1252 (browsers treat them so).
+        if codec in ("latin-1", "iso8859-1", "ascii"):
+            codec = "cp1252"
+        return codec
+    return None
+
+
+def _sniff_binary(content: bytes) -> str | None:
+    for magic, what in rules.BINARY_SIGNATURES:
+        if content.startswith(magic):
+            return what
+    return None
+
+
+def _detect(content: bytes) -> str | None:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(content[: rules.CHARSET_SAMPLE_BYTES]).best()
+    return best.encoding if best is not None else None
+
+
+def _control_share(text: str) -> float:
+    sample = text[:20000]
+    if not sample:
+        return 0.0
+    bad = sum(1 for ch in sample if ch < " " and ch not in "\t\n\r\f" or ch == "\ufffd")
+    return bad / len(sample)
+
+
+def decode(doc: Document) -> str:
+    """Decode `doc.content` to text, honouring a declared charset and detecting a missing one."""
+    content = doc.content or b""
+    if content[:2] == b"\x1f\x8b":
+        content = _inflate(content, doc.source)
+    what = _sniff_binary(content.lstrip()[:16])
+    if what:
+        raise SourceError(doc.source, f"this is {what}, not a web page or text; give the article's HTML page or its text")
+    for bom, codec in _BOMS:
+        if content.startswith(bom):
+            return content[len(bom):].decode(codec, "replace")
+    if not content.strip():
+        return ""
+    declared = _declared_charset(doc, content[:4096])
+    text: str | None = None
+    if declared:
+        try:
+            text = content.decode(declared)
+        except (UnicodeDecodeError, LookupError):
+            text = None  # declared wrong: fall through to detection
+    if text is None:
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            # Detect on a bounded sample, then decode the whole page with that guess.
+            codec = _detect(content) or "cp1252"
+            text = content.decode(codec, "replace")
+    if "\x00" in text[:4096]:
+        # NULs in text decoded as 8-bit: maybe UTF-16 without a BOM, else binary.
+        codec = _detect(content)
+        if codec and codec.replace("_", "-").startswith(("utf-16", "utf-32")):
+            text = content.decode(codec, "replace")
+    if _control_share(text) > rules.MAX_CONTROL_SHARE:
+        raise SourceError(doc.source, "this looks like a binary file, not a web page or text; give the article's HTML page or its text")
+    return text
+
+
+def article_to_dict(article: Article) -> dict:
+    """The JSON shape printed by `briefing clean --format json`."""
+    return {
+        "title": article.title,
+        "byline": article.byline,
+        "site": article.site,
+        "published": article.published,
+        "url": article.url,
+        "standfirst": article.standfirst,
+        "body": [{"kind": b.kind, "text": b.text} for b in article.body],
+    }
+
+
+def _main(argv: list[str] | None = None) -> int:
+    """Stand-in for `briefing clean` (used by the benchmark before the CLI existed)."""
+    import argparse
+    import json
+    import sys
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(prog="python -m briefing.clean")
+    parser.add_argument("path")
+    parser.add_argument("--format", choices=["text", "json"], default="text")
+    args = parser.parse_args(argv)
+    path = Path(args.path)
+    name = path.name.lower().removesuffix(".gz")
+    kind = "text" if name.endswith(".txt") else "html"
+    try:
+        article = clean(Document(source=str(path), content=path.read_bytes(), kind=kind))
+    except BriefingError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(json.dumps(article_to_dict(article), ensure_ascii=False))
+    else:
+        print(article.title + "\n")
+        print("\n\n".join(b.text for b in article.body))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(_main())
