@@ -58,7 +58,7 @@ def make(ctx: click.Context, sources: tuple[str, ...], day) -> None:
 
     quiet = ctx.obj.get("quiet", False)
     try:
-        settings = _settings(ctx)
+        settings = _settings(ctx, required=True)
         bar = None
 
         def progress(done: int, total: int) -> None:

@@ -1,0 +1,27 @@
+# Two commands matter (see README): `make demo` and `make test`. Each sets up .venv first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: demo test venv bench-extraction bench-quotes bench-voices bench-speed clean-output
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test,dask]'
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+venv: $(STAMP)
+
+## Make a briefing from sources/ with the offline voice: output/<date>/*.mp3 and output/feed.xml
+demo: $(STAMP)
+	$(BIN)/briefing make
+
+## Run the test suite (real speech, real MP3s, real HTTP on 127.0.0.1; no internet)
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+clean-output:
+	rm -rf output .briefing
