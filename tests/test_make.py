@@ -1,0 +1,118 @@
+"""`briefing make` end to end, as a producer runs it."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import feedparser
+import numpy as np
+import podcastparser
+import pytest
+from click.testing import CliRunner
+
+from briefing.cli import cli
+from briefing.ffmpeg import decode
+from conftest import write_show
+
+SHORT_ARTICLE = """<!doctype html>
+<html><head><title>Harbour bridge reopens | Coast News</title>
+<meta property="og:title" content="Harbour bridge reopens after repairs">
+<meta property="og:site_name" content="Coast News"></head>
+<body><nav><a href="/">Home</a> <a href="/news">News</a></nav>
+<article><h1>Harbour bridge reopens after repairs</h1>
+<p class="byline">By Ana Ruiz</p>
+<p>The harbour bridge reopened to traffic on Monday after three months of repairs to its
+steel deck, the city council said.</p>
+<p>“We are delighted to have the bridge back,” said Maria Lopez, the council's head of
+transport. “Drivers will notice a much smoother crossing.”</p>
+<p>The work cost less than expected and finished a week early.</p>
+</article>
+<footer>Subscribe to our newsletter. Copyright Coast News.</footer>
+</body></html>
+"""
+
+
+def _make(config: Path, *args: str):
+    return CliRunner().invoke(cli, ["--config", str(config), "make", *args], catch_exceptions=False)
+
+
+@pytest.mark.slow
+def test_make_with_the_offline_voice_writes_a_real_episode_and_feed(tmp_path):
+    config = write_show(tmp_path, engine="piper")
+    (tmp_path / "sources" / "bridge.html").write_text(SHORT_ARTICLE, encoding="utf-8")
+    result = _make(config, "--date", "2026-11-20")
+    assert result.exit_code == 0, result.output
+
+    folder = tmp_path / "output" / "2026-11-20"
+    mp3 = folder / "briefing-2026-11-20.mp3"
+    assert str(mp3) in result.output
+    assert "Harbour bridge reopens after repairs" in result.output
+
+    audio = decode(mp3)
+    # intro + three short paragraphs + outro: well over ten seconds, under two minutes
+    assert 10 < audio.seconds < 120
+    rms = float(np.sqrt(np.mean(audio.samples**2)))
+    assert rms > 0.01, "the episode is silent"
+
+    script = json.loads((folder / "briefing-2026-11-20.json").read_text())
+    quotes = [s for s in script["segments"] if s["role"] == "quote"]
+    assert quotes and all(s["voice"] != "joe" for s in quotes)
+    assert (folder / "briefing-2026-11-20.txt").read_text().count("\n") == len(script["segments"])
+
+    feed_path = tmp_path / "output" / "feed.xml"
+    parsed = feedparser.parse(feed_path.read_bytes())
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    (entry,) = parsed.entries
+    (enclosure,) = entry.enclosures
+    assert enclosure.href == "http://127.0.0.1:8000/pod/2026-11-20/briefing-2026-11-20.mp3"
+    assert int(enclosure.length) == mp3.stat().st_size
+    assert enclosure.type == "audio/mpeg"
+
+    pod = podcastparser.parse("http://127.0.0.1:8000/pod/feed.xml", io.BytesIO(feed_path.read_bytes()))
+    (episode,) = pod["episodes"]
+    assert episode["enclosures"][0]["file_size"] == mp3.stat().st_size
+    assert abs(episode["total_time"] - audio.seconds) <= 1.5
+
+
+def test_a_broken_source_is_skipped_and_the_rest_is_briefed(tmp_path):
+    config = write_show(tmp_path)
+    (tmp_path / "sources" / "bridge.html").write_text(SHORT_ARTICLE, encoding="utf-8")
+    result = _make(config, str(tmp_path / "sources" / "bridge.html"), str(tmp_path / "missing.html"))
+    assert result.exit_code == 3, result.output
+    assert "missing.html: file not found" in result.output
+    assert (tmp_path / "output" / "feed.xml").is_file()
+
+
+def test_when_nothing_can_be_made_the_feed_is_untouched(tmp_path):
+    config = write_show(tmp_path)
+    (tmp_path / "sources" / "bridge.html").write_text(SHORT_ARTICLE, encoding="utf-8")
+    assert _make(config, "--date", "2026-11-20").exit_code == 0
+    feed = (tmp_path / "output" / "feed.xml").read_bytes()
+    result = _make(config, "--date", "2026-11-21", str(tmp_path / "missing.html"))
+    assert result.exit_code == 1
+    assert "nothing to brief" in result.output
+    assert (tmp_path / "output" / "feed.xml").read_bytes() == feed
+
+
+def test_script_command_prints_segments_with_voices(tmp_path):
+    config = write_show(tmp_path)
+    page = tmp_path / "sources" / "bridge.html"
+    page.write_text(SHORT_ARTICLE, encoding="utf-8")
+    runner = CliRunner()
+    out = runner.invoke(cli, ["--config", str(config), "script", str(page), "--format", "json"])
+    assert out.exit_code == 0, out.output
+    segments = json.loads(out.output)["segments"]
+    assert {"role", "speaker", "voice", "text", "spoken"} <= set(segments[0])
+    quote = next(s for s in segments if s["role"] == "quote")
+    assert quote["speaker"] == "Maria Lopez"
+    text = runner.invoke(cli, ["--config", str(config), "script", str(page)])
+    assert text.exit_code == 0
+    assert f"{quote['voice']}: {quote['text']}" in text.output.splitlines()
+
+
+def test_clean_names_a_missing_source(tmp_path):
+    result = CliRunner().invoke(cli, ["clean", str(tmp_path / "gone.html")])
+    assert result.exit_code == 1
+    assert result.output.strip() == f"Error: {tmp_path / 'gone.html'}: file not found. Check the path"
