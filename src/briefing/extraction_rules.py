@@ -174,6 +174,15 @@ STOP_WORDS = frozenset(
     yours yourself yourselves said says one would could new""".split()
 )
 
+# Languages whose stop lists (jusText's) are tried on raw page text; the one covering most
+# words is the page's language. English first: it wins ties. Widely published languages
+# only, to keep the check fast (each list is a set lookup per word).
+STOPLIST_LANGUAGES = (
+    "English", "Spanish", "Portuguese", "French", "German", "Italian", "Dutch", "Swedish",
+    "Danish", "Norwegian_Bokmal", "Polish", "Czech", "Russian", "Ukrainian", "Turkish",
+    "Indonesian", "Romanian", "Hungarian", "Finnish", "Greek",
+)
+
 # Lines of raw text that are page furniture wherever they appear (whole-line match).
 TEXT_FURNITURE: tuple[tuple[str, str], ...] = (
     (r"[•·▪●◦‣∙\-–—*|>»›]+", "a bullet or separator alone"),

@@ -1,0 +1,340 @@
+"""Find the article in raw page text (a whole page selected and copied from a browser).
+
+There is no markup to lean on, so each line is judged by what it says (Kohlschütter's
+shallow text features, as in boilerpipe and jusText):
+
+1. classify every line: `good` (sentence-like: long, punctuated, rich in stop words),
+   `bad` (furniture or clutter: bullets, menus, counters, dates, sign-up and privacy text,
+   phrases kept as data in `extraction_rules`), or `short` (undecided);
+2. find the article's region: the stretch of lines with the highest score, where good
+   lines add their words and other lines cost a little, so a long menu between two halves
+   of a story does not split it but a footer of links is left out; a section head that
+   starts comments or related links after the story has begun ends the region;
+3. inside the region keep good lines, and short lines whose neighbours are story lines
+   (sub-headings, one-line paragraphs, list items of the story);
+4. the headline, standfirst and byline are the title-like, summary-like and "By ..." lines
+   just above the body.
+
+A plain article with no clutter (one paragraph a line) has no bad lines: every line is kept.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from . import extraction_rules as rules
+from .clean_blocks import byline_name, finish_article, is_clutter, normalise_space
+from .errors import NoArticleFound
+from .models import Article, Block
+
+GOOD, SHORT, BAD = "good", "short", "bad"
+
+# A line is sentence-like ("good") from this many words when at least this share of them
+# are stop words and it holds sentence punctuation. Chosen on the development pages: story
+# paragraphs are 15-80 words at 30-50% stop words; menus, headlines and captions of credits
+# fall short on one or the other. Long lines (LONG_WORDS) are good whatever they say.
+GOOD_WORDS = 12
+GOOD_STOP_SHARE = 0.22
+LONG_WORDS = 40
+# What a non-good line costs in the region score, in words of story: a menu of 35 bullets
+# (the sample) costs ~70, less than a few story paragraphs beyond it, so the story is not
+# cut in two; a footer of short links after the story costs more than it could add.
+SHORT_COST = 2.0
+BAD_COST = 2.0
+# Good lines count at most this many words, so one long comment or legal paragraph far
+# from the story cannot drag the region over a long stretch of clutter.
+GOOD_CAP = 60
+
+_SENTENCE_END = re.compile(r"[.!?…。！？]['\"”’)\]」』]*$|[.!?]['\"”’]?\s+\S|[。！？]")
+# Chinese, Japanese and Korean are written without spaces: two characters count as a word.
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_WORD = re.compile(r"[\w'’\-]+")
+
+# Section heads that, once the story has begun, mark its end: comments, related links,
+# author boxes, recommendations. Whole-line match, case-insensitive.
+END_HEADS = re.compile(
+    r"^\s*(\d+\s+)?(comments?|responses?|replies|discussion|join the (conversation|discussion)|"
+    r"leave a (comment|reply)|add (a )?comment|post a comment|show comments|view comments|"
+    r"related( (articles?|stories|posts|content|coverage|reading|links))?|"
+    r"(you )?(may|might) (also )?(like|enjoy)|more (stories|articles|news|from [\w .]{1,40})|"
+    r"recommended( (stories|articles|for you|reading))?|read next|up next|what to read next|"
+    r"most (popular|read|viewed|shared)|trending( now| stories)?|popular (stories|posts|now)|"
+    r"about the authors?|about (this|the) author|share this (article|story|post)|"
+    r"content from our partners|sponsored (content|stories|links)|from around the web|"
+    r"around the web|promoted (content|stories)|"
+    r"topics in this article.*|tags?\s*:.*|filed under\s*:?.*|more on this story|"
+    r"latest (news|stories|articles|videos)|also (read|see|on [\w .]{1,30})|"
+    r"(previous|next) (article|post|story))\s*[:.]?\s*$",
+    re.IGNORECASE,
+)
+# Words of story needed before an END_HEAD ends the region (a "Related" box can sit above
+# the story too, in a sidebar, without ending anything).
+END_AFTER_WORDS = 150
+
+
+@dataclass
+class Line:
+    text: str
+    words: int
+    kind: str
+    bullet: bool
+    why: str = ""
+
+
+@lru_cache(maxsize=None)
+def _stoplist(language: str) -> frozenset[str]:
+    if language == "English":
+        extra = rules.STOP_WORDS
+    else:
+        extra = frozenset()
+    try:
+        import justext  # installed with trafilatura; its stop lists cover 100 languages
+
+        return frozenset(w.lower() for w in justext.get_stoplist(language)) | extra
+    except (ImportError, ValueError, OSError):
+        return rules.STOP_WORDS
+
+
+def page_stoplist(texts: list[str]) -> frozenset[str]:
+    """Stop words of the page's language: the list that covers most of its longer lines."""
+    tokens = [t.lower() for text in texts if text.count(" ") >= 7 for t in _WORD.findall(text)][:5000]
+    if not tokens:
+        return _stoplist("English")
+    best, best_hits = _stoplist("English"), -1
+    for language in rules.STOPLIST_LANGUAGES:
+        stops = _stoplist(language)
+        hits = sum(1 for t in tokens if t in stops)
+        if hits > best_hits:
+            best, best_hits = stops, hits
+    return best
+
+
+def _stop_share(tokens: list[str], stops: frozenset[str]) -> float:
+    if not tokens:
+        return 0.0
+    return sum(1 for t in tokens if t.lower() in stops) / len(tokens)
+
+
+def _is_sentence(text: str) -> bool:
+    return bool(_SENTENCE_END.search(text))
+
+
+def classify(text: str, stops: frozenset[str] = rules.STOP_WORDS) -> Line:
+    """Judge one line of page text on its own."""
+    bullet = bool(rules.BULLET_RE.match(text))
+    body = rules.BULLET_RE.sub("", text).strip()
+    tokens = _WORD.findall(body)
+    n = len(tokens)
+    cjk = len(_CJK.findall(body))
+    if cjk:
+        n = max(n, cjk // 2)
+    if n == 0:
+        return Line(text, 0, BAD, bullet, "no words")
+    for pattern, why in rules.COMPILED_TEXT_FURNITURE:
+        if pattern.match(body):
+            return Line(body, n, BAD, bullet, why)
+    why = is_clutter(body)
+    if why:
+        return Line(body, n, BAD, bullet, why)
+    stop = _stop_share(tokens, stops) if cjk < len(body) // 3 else 1.0
+    if n >= LONG_WORDS or (n >= GOOD_WORDS and stop >= GOOD_STOP_SHARE and _is_sentence(body)):
+        return Line(body, n, GOOD, bullet)
+    return Line(body, n, SHORT, bullet)
+
+
+# A line printed twice or more on one page, of this many words or more, is a link (menus
+# repeated in header and footer, related-story cards showing a headline as image alt text
+# and as link). Story paragraphs are not repeated; short lines ("Share") are judged alone.
+REPEAT_MIN_WORDS = 3
+
+
+def _mark_repeats(lines: list[Line]) -> None:
+    if not any(line.kind == BAD for line in lines):
+        return  # a plain article: nothing is dropped for being repeated
+    n = len(lines)
+    first_at: dict[str, int] = {}
+    last_at: dict[str, int] = {}
+    for i, line in enumerate(lines):
+        first_at.setdefault(line.text, i)
+        last_at[line.text] = i
+    for i, line in enumerate(lines):
+        if line.kind == BAD or line.words < REPEAT_MIN_WORDS:
+            continue
+        # A related-story card: the headline twice in a row (image alt text and link),
+        # then its summary.
+        if i >= 1 and lines[i - 1].text == line.text:
+            lines[i - 1].kind = line.kind = BAD
+            lines[i - 1].why = line.why = "repeated headline"
+            if i + 1 < n and lines[i + 1].kind == GOOD:
+                lines[i + 1].kind, lines[i + 1].why = BAD, "teaser after a repeated headline"
+        # The same link in the header and in the footer of the page.
+        elif first_at[line.text] < n // 4 and last_at[line.text] > n - n // 4:
+            line.kind, line.why = BAD, "repeated in header and footer"
+
+
+def _region(lines: list[Line]) -> tuple[int, int]:
+    """Index range [start, end) of the article: the best-scoring stretch of lines."""
+    best, best_start, best_end = 0.0, 0, 0
+    run, run_start = 0.0, 0
+    for i, line in enumerate(lines):
+        if line.kind == GOOD:
+            gain = min(line.words, GOOD_CAP)
+        elif line.kind == BAD:
+            gain = -BAD_COST
+        else:
+            gain = -SHORT_COST
+        if run <= 0:
+            run, run_start = 0.0, i
+        run += gain
+        if run > best:
+            best, best_start, best_end = run, run_start, i + 1
+    if best <= 0:
+        return 0, 0
+    # Stop at a comments / related-links head once enough of the story has been read.
+    seen = 0
+    for i in range(best_start, best_end):
+        line = lines[i]
+        if line.kind == GOOD:
+            seen += line.words
+        elif seen >= END_AFTER_WORDS and END_HEADS.match(line.text):
+            best_end = i
+            break
+    return best_start, best_end
+
+
+def _keep_short(lines: list[Line], i: int, start: int, end: int) -> bool:
+    """Whether an undecided line inside the region belongs to the story."""
+    line = lines[i]
+    prev_kind = next((lines[j].kind for j in range(i - 1, start - 1, -1) if lines[j].kind != SHORT), GOOD)
+    next_kind = next((lines[j].kind for j in range(i + 1, end) if lines[j].kind != SHORT), GOOD)
+    if prev_kind == GOOD and next_kind == GOOD:
+        return True
+    # Next to clutter: only a real sentence (a one-line paragraph) stays.
+    return _is_sentence(line.text) and line.words >= 3 and (prev_kind == GOOD or next_kind == GOOD)
+
+
+def _looks_like_title(line: Line) -> bool:
+    if line.kind == BAD or line.bullet or not (2 <= line.words <= 30):
+        return False
+    if byline_name(line.text):
+        return False
+    text = line.text
+    if not text.rstrip().endswith((".", "!", "…")) or text.rstrip().endswith("?"):
+        return True
+    # Headlines that end in a full stop are still written in title case.
+    tokens = [t for t in _WORD.findall(text) if t.lower() not in rules.STOP_WORDS]
+    caps = sum(1 for t in tokens if t[:1].isupper())
+    return bool(tokens) and caps / len(tokens) >= 0.6
+
+
+def _plain(lines: list[Line]) -> bool:
+    """A clutter-free article: no furniture or clutter lines, no bullets."""
+    return not any(line.kind == BAD or line.bullet for line in lines)
+
+
+def clean_text(text: str, source: str, url: str | None = None) -> Article:
+    """Extract the article from raw page text; raise NoArticleFound when there is none."""
+    if len(text) > rules.MAX_TEXT_CHARS:
+        text = text[: rules.MAX_TEXT_CHARS]
+    raw = [normalise_space(t) for t in text.splitlines()]
+    raw = [t for t in raw if t]
+    stops = page_stoplist(raw)
+    lines = [classify(t, stops) for t in raw]
+    _mark_repeats(lines)
+    if not lines:
+        raise NoArticleFound(source, "the file is empty")
+    if _plain(lines):
+        start, end = 0, len(lines)
+        keep = list(range(len(lines)))
+    else:
+        start, end = _region(lines)
+        if end <= start:
+            raise NoArticleFound(source, "no stretch of story text among the page's lines")
+        keep = [i for i in range(start, end) if lines[i].kind == GOOD or (lines[i].kind == SHORT and _keep_short(lines, i, start, end))]
+
+    # Headline, standfirst and byline: just above the body (or its first lines).
+    title, byline, standfirst = "", None, None
+    first = keep[0] if keep else start
+    header_from = max(0, first - 12)
+    byline_at = None
+    for j in range(header_from, min(len(lines), first + 4)):
+        name = byline_name(lines[j].text)
+        if name:
+            byline, byline_at = name, j
+            break
+    title_at = None
+    search_end = byline_at if byline_at is not None and byline_at < first + 4 else first + 1
+    for j in range(search_end - 1, header_from - 1, -1):
+        if j == first and not _plain(lines) and lines[j].kind == GOOD:
+            continue
+        if _looks_like_title(lines[j]):
+            title_at = j
+            # A summary line between headline and byline is the standfirst.
+            if byline_at is not None and title_at < byline_at:
+                between = [k for k in range(title_at + 1, byline_at) if lines[k].kind != BAD]
+                if len(between) == 1 and _is_sentence(lines[between[0]].text):
+                    standfirst = lines[between[0]].text
+                    keep = [k for k in keep if k != between[0]]
+            break
+    if title_at is not None:
+        # Only a line that reads as a headline leaves the body; a first paragraph stays.
+        title = lines[title_at].text
+        keep = [k for k in keep if k != title_at]
+    if byline_at is not None:
+        keep = [k for k in keep if k != byline_at]
+
+    blocks = [
+        Block("list_item" if lines[k].bullet else ("heading" if _is_heading(lines, k) else "paragraph"), lines[k].text)
+        for k in keep
+    ]
+    return finish_article(
+        blocks,
+        source=source,
+        title=title,
+        byline=byline,
+        site=_site_from_text(lines),
+        published=None,
+        url=url,
+        standfirst=standfirst,
+        drop_clutter=False,  # lines were judged above, with their neighbours
+    )
+
+
+def _is_heading(lines: list[Line], k: int) -> bool:
+    line = lines[k]
+    return line.kind == SHORT and not line.bullet and line.words <= 12 and not _is_sentence(line.text)
+
+
+_SITE_RE = re.compile(r"\b(?:the\s+)?((?:[A-Z][\w&'’\-]*\s+){0,3}[A-Z][\w&'’\-]*)\s+(?:(?:reported|reports|has learned|learned|understands)\b)")
+_TOLD_RE = re.compile(r"\btold\s+the\s+((?:[A-Z][\w&'’\-]*\s+){0,2}[A-Z][\w&'’\-]*)\b")
+_COPYRIGHT_RE = re.compile(r"(?:©|\(c\)|copyright)\s*(?:\d{4}(?:\s*[-–]\s*\d{4})?)?\s*,?\s*([A-Z][\w&'’.\- ]{2,40}?)(?:\.|,|\s+all rights|\s*$)", re.IGNORECASE)
+
+
+def _site_from_text(lines: list[Line]) -> str | None:
+    """The publication's name, from generic signals in the text.
+
+    A copyright line names the publisher; otherwise, a capitalised name that the story
+    itself uses for the reporter ("told the New Statesman", "the Post has learned") and
+    which is repeated is taken.
+    """
+    for line in reversed(lines[-40:]):
+        m = _COPYRIGHT_RE.search(line.text)
+        if m:
+            name = m.group(1).strip(" .,")
+            if name and len(name.split()) <= 5:
+                return name
+    counts: dict[str, int] = {}
+    for line in lines:
+        if line.kind != GOOD:
+            continue
+        for m in _TOLD_RE.finditer(line.text):
+            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+        for m in re.finditer(r"\bWhen the ((?:[A-Z][\w&'’\-]*\s+){0,2}[A-Z][\w&'’\-]*) (?:arrived|visited|asked|contacted|spoke)", line.text):
+            counts[m.group(1)] = counts.get(m.group(1), 0) + 1
+    if counts:
+        name, n = max(counts.items(), key=lambda kv: kv[1])
+        if n >= 2:
+            return name
+    return None
