@@ -52,26 +52,41 @@ _SENTENCE_END = re.compile(r"[.!?…。！？]['\"”’)\]」』]*$|[.!?]['\"�
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _WORD = re.compile(r"[\w'’\-]+")
 
-# Section heads that, once the story has begun, mark its end: comments, related links,
-# author boxes, recommendations. Whole-line match, case-insensitive.
-END_HEADS = re.compile(
-    r"^\s*(\d+\s+)?(comments?|responses?|replies|discussion|join the (conversation|discussion)|"
+# Heads that, once the story has begun, end it for certain: comment sections and the
+# copyright footer. Whole-line match, case-insensitive.
+HARD_END_HEADS = re.compile(
+    r"^\s*((\d+\s+)?(comments?|responses?|replies|discussion)|"
+    r"(\d+|one|two) (comments?|responses?|replies|thoughts) (to|on) .{1,200}|"
+    r"[\w.\-' ]{1,40} (says|wrote|replied)\s*:|"
+    r"join the (conversation|discussion)|"
     r"leave a (comment|reply)|add (a )?comment|post a comment|show comments|view comments|"
-    r"related( (articles?|stories|posts|content|coverage|reading|links))?|"
+    r"(©|\(c\)|copyright \d{4}).{0,200}|"
+    r"about the authors?|about (this|the) author|"
+    r"topics in this article.*|tags?\s*:.*|filed under\s*:?.*)\s*[:.]?\s*$",
+    re.IGNORECASE,
+)
+# Heads of related-links and recommendation boxes. They end the story unless a story
+# paragraph (SOFT_END_RESUME_WORDS or more words) follows within SOFT_END_LOOKAHEAD lines:
+# such boxes also sit inside articles ("Trending News" between two paragraphs), and
+# their teasers are shorter than story paragraphs.
+SOFT_END_HEADS = re.compile(
+    r"^\s*(related( (articles?|stories|posts|content|coverage|reading|links|news))?|"
     r"(you )?(may|might) (also )?(like|enjoy)|more (stories|articles|news|from [\w .]{1,40})|"
-    r"recommended( (stories|articles|for you|reading))?|read next|up next|what to read next|"
-    r"most (popular|read|viewed|shared)|trending( now| stories)?|popular (stories|posts|now)|"
-    r"about the authors?|about (this|the) author|share this (article|story|post)|"
+    r"more (in|on) [\w .]{1,30}|"
+    r"recommended( (stories|articles|for you|reading|videos?))?|read next|up next|what to read next|"
+    r"most (popular|read|viewed|shared)|trending( now| stories| news)?|popular (stories|posts|now)|"
+    r"share this (article|story|post)|"
     r"content from our partners|sponsored (content|stories|links)|from around the web|"
-    r"around the web|promoted (content|stories)|"
-    r"topics in this article.*|tags?\s*:.*|filed under\s*:?.*|more on this story|"
-    r"latest (news|stories|articles|videos)|also (read|see|on [\w .]{1,30})|"
+    r"around the web|promoted (content|stories)|more on this story|"
+    r"latest (news|stories|articles|videos|headlines)|top stories|also (read|see|on [\w .]{1,30})|"
     r"(previous|next) (article|post|story))\s*[:.]?\s*$",
     re.IGNORECASE,
 )
-# Words of story needed before an END_HEAD ends the region (a "Related" box can sit above
+SOFT_END_LOOKAHEAD = 10
+SOFT_END_RESUME_WORDS = 30
+# Words of story needed before a head ends the region (a "Related" box can sit above
 # the story too, in a sidebar, without ending anything).
-END_AFTER_WORDS = 150
+END_AFTER_WORDS = 80
 
 
 @dataclass
@@ -198,7 +213,12 @@ def _region(lines: list[Line]) -> tuple[int, int]:
         line = lines[i]
         if line.kind == GOOD:
             seen += line.words
-        elif seen >= END_AFTER_WORDS and END_HEADS.match(line.text):
+        elif seen >= END_AFTER_WORDS and (HARD_END_HEADS.match(line.text) or (
+            SOFT_END_HEADS.match(line.text) and not any(
+                lines[j].kind == GOOD and lines[j].words >= SOFT_END_RESUME_WORDS
+                for j in range(i + 1, min(best_end, i + 1 + SOFT_END_LOOKAHEAD))
+            )
+        )):
             best_end = i
             break
     return best_start, best_end
