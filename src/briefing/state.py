@@ -108,3 +108,23 @@ def upsert_episode(conn: sqlite3.Connection, row: EpisodeRow) -> EpisodeRow:
              json.dumps(row.notes), json.dumps(row.files)),
         )
     return EpisodeRow(row.date, guid, row.title, row.mp3, row.size, row.duration, published, number, row.notes, row.files)
+
+
+def prune_episodes(conn: sqlite3.Connection, *, keep_episodes: int = 0, keep_days: int = 0) -> list[EpisodeRow]:
+    """Remove episodes beyond retention and return them; deleting their files is the caller's.
+
+    `keep_episodes` keeps the newest N; `keep_days` keeps those within N days of the newest
+    episode (not of the clock, so a backfill run is judged like the run that made it and
+    tests are repeatable). 0 turns a limit off.
+    """
+    from datetime import date, timedelta
+
+    rows = episodes(conn)
+    doomed = {r.date: r for r in rows[keep_episodes:]} if keep_episodes > 0 else {}
+    if keep_days > 0 and rows:
+        cutoff = date.fromisoformat(rows[0].date) - timedelta(days=keep_days)
+        doomed.update({r.date: r for r in rows if date.fromisoformat(r.date) <= cutoff})
+    if doomed:
+        with conn:
+            conn.executemany("DELETE FROM episodes WHERE date = ?", [(d,) for d in doomed])
+    return sorted(doomed.values(), key=lambda r: r.date)
