@@ -191,3 +191,43 @@ def write(settings: Settings, rows: list[EpisodeRow], *, cover: str | None = Non
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+def retention(settings: Settings) -> tuple[int, int]:
+    """[feed] keep_episodes and keep_days, checked: whole numbers, 0 meaning no limit."""
+    from briefing.errors import ConfigError
+
+    cfg = settings.raw.get("feed", {})
+    where = f"{settings.config_file or 'configuration'}: [feed]"
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"{where} must be a table with keep_episodes and keep_days")
+    values = []
+    for key in ("keep_episodes", "keep_days"):
+        value = cfg.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(f"{where}.{key} must be a whole number, 0 for no limit; got {value!r}")
+        values.append(value)
+    return values[0], values[1]
+
+
+def remove_episode_files(output: Path, row: EpisodeRow) -> list[Path]:
+    """Delete a pruned episode's audio and side files (only ever inside output/), then its
+    folder if that leaves it empty."""
+    root = output.resolve()
+    removed = []
+    for rel in (row.mp3, *row.files.values()):
+        path = (output / rel).resolve()
+        if not path.is_relative_to(root) or path == root:
+            continue
+        try:
+            path.unlink()
+            removed.append(path)
+        except FileNotFoundError:
+            pass
+        folder = path.parent
+        if folder != root and folder.is_relative_to(root):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass  # not empty: something else lives there
+    return removed

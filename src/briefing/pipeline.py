@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import date as Date, datetime, timezone
 from pathlib import Path
 
-from briefing import feed, state
+from briefing import artwork, feed, state, tags, transcript
 from briefing.assemble import Piece, Track, assemble
 from briefing.config import Settings
 from briefing.encode import encode_mp3
@@ -188,6 +188,10 @@ def make(
     A source that fails is skipped with its reason; the rest still make the briefing.
     """
     day = day or Date.today()
+    # Checked before anything is synthesized, so a wrong cover or retention setting fails fast.
+    if settings.show.image:
+        artwork.check_image(settings.show.image)
+    feed.retention(settings)
     specs = expand(list(sources) if sources else list(settings.sources), settings.root)
     if not specs:
         raise BriefingError("no sources to read. Name files or URLs, or list them in [sources].paths of briefing.toml")
@@ -224,20 +228,39 @@ def make(
     text_path = folder / f"{stem}.txt"
     _write_atomic(json_path, json.dumps(script_json(scripts, planned), ensure_ascii=False, indent=2) + "\n")
     _write_atomic(text_path, script_text([s for s, *_ in planned], with_voices=False))
-    encode_mp3(track.audio, mp3, bitrate=settings.audio.bitrate)
-
     title = f"{settings.show.title}, {spoken_date(day)}"
+    show = settings.show
+    cover = artwork.ensure_cover(show.image, settings.output, show.title, show.author)
+    # Encoded and tagged under a hidden name, then renamed: the published MP3 always has its tags.
+    untagged = folder / f".{stem}.untagged.mp3"
+    try:
+        encode_mp3(track.audio, untagged, bitrate=settings.audio.bitrate)
+        tags.write(untagged, title=title, artist=show.author, album=show.title, date=day.isoformat(),
+                   chapters=track.chapters, comment=tags.comment_for(articles), cover=artwork.embedded(cover))
+        untagged.replace(mp3)
+    finally:
+        untagged.unlink(missing_ok=True)
     episode = Episode(
         date=day.isoformat(), title=title, mp3=str(mp3), duration=track.audio.seconds,
         size=mp3.stat().st_size, chapters=track.chapters, cues=track.cues, articles=tuple(articles),
     )
-    feed_path = publish(settings, episode)
+    feed_path = publish(settings, episode, extra_files={"script": json_path, "text": text_path})
     return MakeResult(episode, tuple(reports), feed_path, json_path, text_path)
 
 
-def publish(settings: Settings, episode: Episode) -> Path:
-    """Record the episode in state and rebuild the feed from every kept episode."""
-    rel = Path(episode.mp3).relative_to(settings.output).as_posix()
+def publish(settings: Settings, episode: Episode, *, extra_files: dict[str, Path] | None = None) -> Path:
+    """Write the transcript and chapters beside the MP3, record the episode in state, drop
+    episodes past retention (feed item first, then files) and rebuild the feed."""
+    mp3 = Path(episode.mp3)
+    rel = mp3.relative_to(settings.output).as_posix()
+    side = {
+        "transcript": transcript.write_transcript(mp3.with_suffix(".vtt"), episode.cues),
+        "chapters": transcript.write_chapters(mp3.with_name(f"{mp3.stem}.chapters.json"), episode.chapters,
+                                              title=episode.title, podcast=settings.show.title),
+        **(extra_files or {}),
+    }
+    files = {k: Path(p).relative_to(settings.output).as_posix() for k, p in side.items()}
+    keep_episodes, keep_days = feed.retention(settings)
     guid_seed = f"{settings.show.title}|{episode.date}"
     guid = "briefing-" + hashlib.sha256(guid_seed.encode()).hexdigest()[:16] + "-" + episode.date
     row = state.EpisodeRow(
@@ -245,9 +268,14 @@ def publish(settings: Settings, episode: Episode) -> Path:
         duration=episode.duration, published=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         number=0,
         notes=[{"title": a.title, "byline": a.byline, "url": a.url, "source": a.source} for a in episode.articles],
-        files={},
+        files=files,
     )
     with state.connect(settings.state_db) as conn:
         state.upsert_episode(conn, row)
+        pruned = state.prune_episodes(conn, keep_episodes=keep_episodes, keep_days=keep_days)
         rows = state.episodes(conn)
-    return feed.write(settings, rows)
+    path = feed.write(settings, rows)
+    for old in pruned:
+        log.info("retention: removed the episode of %s", old.date)
+        feed.remove_episode_files(settings.output, old)
+    return path

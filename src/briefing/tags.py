@@ -98,3 +98,16 @@ def read_chapters(path: Path) -> list[ChapterTag]:
         out.append(ChapterTag(cid, str(title.text[0]) if title else "", f.start_time, f.end_time,
                               urls[0].url if urls else None))
     return out
+
+
+def comment_for(articles) -> str:
+    """The COMM text: the episode's articles with bylines and links, one per line."""
+    lines = []
+    for a in articles:
+        line = one_line(a.title)
+        if a.byline:
+            line += f" — by {one_line(a.byline)}"
+        if a.url:
+            line += f" ({a.url})"
+        lines.append(line)
+    return "In this briefing:\n" + "\n".join(lines) if lines else ""
