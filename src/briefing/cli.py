@@ -166,5 +166,37 @@ def voices(ctx: click.Context, demo_dir: Path | None) -> None:
         raise _fail(e) from None
 
 
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 to let other devices on the network subscribe).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535),
+              help="Port to listen on (0: any free port).")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve output/ (feed, episodes, transcripts) over HTTP with byte ranges, for podcast apps.
+
+    Prints the feed URL to subscribe to; stop with Ctrl-C.
+    """
+    from briefing import serve as server
+
+    try:
+        settings = _settings(ctx)
+    except BriefingError as e:
+        raise _fail(e) from None
+    if not settings.output.is_dir():
+        raise click.ClickException(f"{settings.output} does not exist yet. Run `briefing make` first")
+    try:
+        httpd = server.make_server(settings.output, host, port)
+    except OSError as e:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {e.strerror or e}. Choose another --port or --host")
+    click.echo(f"Serving {settings.output} at {httpd.url}")
+    click.echo(f"Subscribe to {httpd.url}{server.FEED_NAME}")
+    if not settings.show.base_url.startswith(httpd.url):
+        click.echo(f"Note: the feed's episode links start with [show].base_url = {settings.show.base_url}; "
+                   f"set it to {httpd.url} for apps to fetch them from this server", err=True)
+    sys.stdout.flush()
+    server.serve_forever(httpd)
+
+
 def main() -> None:
     cli(prog_name="briefing")
