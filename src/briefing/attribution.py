@@ -1,0 +1,244 @@
+"""Who said it: find the source of a direct quotation in the narrator's words around it.
+
+Works on plain strings (one paragraph's narration next to a quote); the rules it applies
+(speech verbs, pronouns, titles, words that are not names) live in quote_rules.py.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from . import quote_rules as R
+
+TOKEN = re.compile(r"[A-Za-z0-9][\w'’.\-]*[\w]|[A-Za-z0-9]|[,:;.!?()—–]")
+SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+DETERMINERS = frozenset(
+    "the a an one another two three several some his her their its our this that "
+    "many other both each".split()
+)
+# Adverbs and conjunctions that sit between subject and verb or open a clause.
+FILLERS = frozenset("also later then again once but and so yet however further simply "
+                    "had has have has since earlier recently previously".split())
+
+
+def _clean_word(w: str) -> str:
+    return re.sub(r"['’]s$", "", w.strip(".,;:"))
+
+
+def _is_cap(w: str) -> bool:
+    return bool(w) and (w[0].isupper() or (w[0].isdigit() and False))
+
+
+def sentence_starts(text: str) -> list[int]:
+    """Offsets where sentences begin (abbreviations such as 'Mr.' and 'U.S.' do not end one)."""
+    starts = [0]
+    for m in SENTENCE_END.finditer(text):
+        before = text[: m.start() + 1]
+        last = re.search(r"([\w.]+)\.$", before)
+        if last:
+            w = last.group(1).lower()
+            if w in R.ABBREVIATIONS or re.fullmatch(r"[a-z]", w):
+                continue
+        starts.append(m.end())
+    return starts
+
+
+def name_runs(text: str) -> list[tuple[int, int, str]]:
+    """Capitalised word runs that may name a person: (start, end, name without titles)."""
+    out = []
+    for m in re.finditer(
+        r"(?:(?:[A-Z][\w'’\-]*\.?|[A-Z]\.)(?:\s+(?:de|van|von|der|bin|al|da|la|le|di|del)\b)?\s*)+",
+        text,
+    ):
+        words = m.group(0).split()
+        while words and (words[0].lower().strip(".") in R.NOT_NAMES
+                         or words[0].lower().strip(".") in R.TITLES):
+            words = words[1:]
+        words = [w for w in words if w.lower().strip(".") not in R.TITLES or words.index(w) > 0]
+        if not words:
+            continue
+        name = " ".join(_clean_word(w) for w in words).strip()
+        if not name or any(w.lower().strip(".,") in R.ORG_WORDS for w in words):
+            continue
+        out.append((m.start(), m.end(), name))
+    return out
+
+
+@dataclass
+class People:
+    """People named in one article, for joining surnames to full names and resolving pronouns."""
+
+    full: dict[str, str] = field(default_factory=dict)  # last word -> full name
+    mentions: list[tuple[int, int, str]] = field(default_factory=list)  # (sentence, pos, name)
+
+    def learn(self, text: str) -> None:
+        """Remember multi-word names so later surnames resolve to them."""
+        for _, _, name in name_runs(text):
+            words = name.split()
+            if 2 <= len(words) <= 4 and all(w[0].isupper() for w in words):
+                self.full.setdefault(words[-1].lower(), name)
+
+    def canonical(self, speaker: str) -> str:
+        """'Meldekhan' -> 'Aidos Meldekhan' when the article named him in full."""
+        words = speaker.split()
+        stripped = [w for w in words if w.lower().strip(".") not in R.TITLES] or words
+        if len(stripped) == 1 and stripped[0][:1].isupper():
+            return self.full.get(_clean_word(stripped[0]).lower(), _clean_word(stripped[0]))
+        if len(stripped) >= 2 and all(w[:1].isupper() for w in stripped):
+            return " ".join(_clean_word(w) for w in stripped)
+        return speaker
+
+    def is_person(self, name: str) -> bool:
+        words = name.split()
+        if len(words) >= 2:
+            return True
+        return words[0].lower() in self.full if words else False
+
+    def mention(self, sentence: int, pos: int, name: str) -> None:
+        self.mentions.append((sentence, pos, name))
+
+    def note(self, text: str, sentence0: int, offset: int) -> None:
+        """Record person mentions in narrator text (sentence numbers continue from sentence0)."""
+        starts = sentence_starts(text)
+        for s, e, name in name_runs(text):
+            if self.is_person(name):
+                sent = sentence0 + sum(1 for st in starts if st <= s) - 1
+                self.mentions.append((sent, offset + s, self.canonical(name)))
+
+    def salient(self, before: int) -> str | None:
+        """The person most likely meant by 'he'/'she': first named in the latest sentence."""
+        cands = [m for m in self.mentions if m[1] < before]
+        if not cands:
+            return None
+        last_sent = max(c[0] for c in cands)
+        return min((c for c in cands if c[0] == last_sent), key=lambda c: c[1])[2]
+
+
+def _subject_from_words(words: list[str]) -> str | None:
+    """Pick the speaker out of the words before a speech verb."""
+    words = [w for w in words if w not in {"—", "–", "(", ")"}]
+    while words and words[-1].lower() in FILLERS | {","}:
+        words = words[:-1]
+    while words and (words[0].lower() in {"but", "and", "so", "yet", "or", ","}):
+        words = words[1:]
+    if not words:
+        return None
+    text = " ".join(words).replace(" ,", ",")
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        return None
+    # "Michael Briggs, a spokesman for Sanders," / "the deputy minister, Roman Vassilenko,"
+    if len(parts) > 1:
+        for p in parts:
+            runs = name_runs(p)
+            if runs and len(runs[-1][2].split()) >= 2:
+                return runs[-1][2]
+        head = parts[0]
+    else:
+        head = parts[0]
+    hw = head.split()
+    if len(hw) > 8:
+        hw = hw[-8:]
+        head = " ".join(hw)
+    if hw[-1].lower() in R.ALL_PRONOUNS:
+        return hw[-1]
+    if hw[0].lower() in DETERMINERS and not hw[-1][:1].isupper():
+        return head
+    if hw[0].lower() in DETERMINERS:
+        # "another source speaking to Fox News": the description, not the trailing name
+        if any(not w[:1].isupper() for w in hw[1:]):
+            lower_idx = max(i for i, w in enumerate(hw) if not w[:1].isupper())
+            if any(w.lower() in R.ORG_WORDS for w in hw[lower_idx + 1:]) or lower_idx < len(hw) - 1 and hw[lower_idx].lower() in {"to", "with", "for", "of", "at", "in"}:
+                return head
+    runs = name_runs(head)
+    if runs and runs[-1][1] >= len(head.rstrip()) - 2:
+        return runs[-1][2]
+    if hw[-1][:1].isupper():
+        return _clean_word(hw[-1])
+    return head
+
+
+def _subject_after_verb(words: list[str]) -> str | None:
+    """Speaker after an inverted verb: 'said one European diplomat based in Nur-Sultan, ...'."""
+    out = []
+    for w in words:
+        if w in {",", ".", ";", ":", "!", "?", "(", "—", "–"} or w.lower() in {"who", "which", "and"}:
+            break
+        out.append(w)
+    if not out or out[0].lower() in R.NOT_SUBJECT_AFTER_VERB:
+        return None
+    if len(out) > 8:
+        out = out[:8]
+    first = out[0]
+    if first.lower() in R.ALL_PRONOUNS:
+        return first
+    if first[:1].isupper():
+        runs = name_runs(" ".join(out))
+        if runs and runs[0][0] == 0:
+            return runs[0][2]
+        if first.lower().strip(".") in R.TITLES:
+            return " ".join(out)
+        return _clean_word(first) if first.lower() not in R.NOT_NAMES else None
+    if first.lower() in DETERMINERS:
+        return " ".join(out)
+    return None
+
+
+def tokens(text: str) -> list[str]:
+    """Words and punctuation; the full stop of 'Mr.' or an initial stays with its word."""
+    out: list[str] = []
+    for t in TOKEN.findall(text):
+        if t == "." and out and (out[-1].lower() in R.ABBREVIATIONS or re.fullmatch(r"[A-Z]", out[-1])):
+            out[-1] += "."
+        else:
+            out.append(t)
+    return out
+
+
+def attribute_after(region: str, sentence_final: bool) -> str | None:
+    """Source named after a quote: '“…,” Meldekhan said' or '“…,” said one diplomat'."""
+    toks = tokens(region)
+    limit = 6 if sentence_final else 12
+    for i, t in enumerate(toks[: limit + 1]):
+        low = t.lower()
+        if low in {".", "!", "?", ";"} and i > 0:
+            return None
+        if low == "according" and i + 1 < len(toks) and toks[i + 1].lower() == "to":
+            return _subject_after_verb(toks[i + 2:])
+        if low in R.SPEECH_VERBS:
+            pre = toks[:i]
+            subj = _subject_from_words(pre) if pre and any(w not in {","} for w in pre) else None
+            if subj is None:
+                subj = _subject_after_verb(toks[i + 1:])
+            if subj is not None:
+                return subj
+    return None
+
+
+def attribute_before(region: str) -> str | None:
+    """Source named before a quote: 'Hannity added, “…”' or 'Carl Bialik: “…”'."""
+    body = region.rstrip()
+    if not body:
+        return None
+    toks = tokens(body)
+    if not toks:
+        return None
+    for i in range(len(toks) - 1, -1, -1):
+        low = toks[i].lower()
+        if low == "according" and i + 1 < len(toks) and toks[i + 1].lower() == "to":
+            return _subject_after_verb(toks[i + 2:])
+        if low in R.SPEECH_VERBS:
+            post = [w for w in toks[i + 1:] if w not in {",", ":"}]
+            pre = toks[:i]
+            # "X told reporters:" – the object after the verb is the audience, not the speaker.
+            if pre and _subject_from_words(pre):
+                return _subject_from_words(pre)
+            if post:
+                return _subject_after_verb(post)
+            return None
+    if body.endswith(":"):
+        runs = name_runs(body)
+        if runs:
+            return runs[-1][2]
+    return None
