@@ -9,6 +9,7 @@ the page holds no article (home page, 404, login wall, clutter only, empty).
 from __future__ import annotations
 
 import codecs
+import dataclasses
 import re
 import zlib
 
@@ -33,6 +34,7 @@ _BOMS = (
 
 def clean(doc: Document) -> Article:
     """Return the article in `doc`, or raise NoArticleFound / SourceError."""
+    doc = _sniff(doc)
     text = decode(doc)
     if not text.strip():
         raise NoArticleFound(doc.source, "the file is empty")
@@ -43,6 +45,26 @@ def clean(doc: Document) -> Article:
     from .clean_html import clean_html
 
     return clean_html(text, source=doc.source, url=doc.url)
+
+
+_HTML_HEAD_RE = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>])", re.IGNORECASE | re.DOTALL)
+
+
+def _sniff(doc: Document) -> Document:
+    """Inflate gzip content and read a whole HTML document as HTML whatever its file name.
+
+    Saved pages come as `.html.gz`, or with a name that says text; a file that opens with
+    `<!doctype html>` or `<html>` is a web page, and reading its markup aloud helps no one.
+    """
+    content = doc.content or b""
+    if content[:2] == b"\x1f\x8b":
+        content = _inflate(content, doc.source)
+    kind = doc.kind
+    if kind == "text" and _HTML_HEAD_RE.match(content[:4096].lstrip(b"\xef\xbb\xbf")):
+        kind = "html"
+    if content is doc.content and kind == doc.kind:
+        return doc
+    return dataclasses.replace(doc, content=content, kind=kind)
 
 
 def _inflate(content: bytes, source: str) -> bytes:

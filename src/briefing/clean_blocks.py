@@ -25,7 +25,9 @@ MIN_ARTICLE_WORDS = 25
 # Titles that mark an error or wall page; with a short body they mean "no article".
 NOT_ARTICLE_TITLES = re.compile(
     r"\b(404|not found|page not found|page cannot be found|error|access denied|forbidden|"
-    r"sign in|log ?in|subscribe to (read|continue)|subscription required|are you a robot)\b",
+    r"(couldn't|could not|can't|cannot) (find|be found)|doesn't exist|does not exist|"
+    r"no longer available|sign in|log ?in|subscribe to (read|continue)|subscription required|"
+    r"subscribers only|are you a robot)\b",
     re.IGNORECASE,
 )
 # Body size under which such a title is believed (error pages rarely run longer).
@@ -114,6 +116,8 @@ def finish_article(
     url: str | None,
     standfirst: str | None,
     drop_clutter: bool = True,
+    marked_standfirst: bool = False,
+    other_titles: tuple[str, ...] = (),
 ) -> Article:
     """Apply narration clean-up to `blocks` and build the Article, or raise NoArticleFound."""
     title = normalise_space(title or "")
@@ -133,6 +137,8 @@ def finish_article(
         if i < 8 and (byline_name(text) or (byline_key and key in (byline_key, "by " + byline_key))):
             continue
         if i < 6 and stand_key and key == stand_key:
+            if marked_standfirst:
+                continue  # the page marks it as its standfirst: read once, before the body
             # The page prints its summary as the opening paragraph: it stays in the body
             # (it is the lede) and is not also read as a standfirst.
             stand_in_body = True
@@ -151,8 +157,9 @@ def finish_article(
     total = sum(len(b.text.split()) for b in kept)
     if total < MIN_ARTICLE_WORDS:
         raise NoArticleFound(source, "only %d words of text left after removing page clutter" % total)
-    if total < NOT_ARTICLE_MAX_WORDS and NOT_ARTICLE_TITLES.search(title):
-        raise NoArticleFound(source, f"the page is titled {title!r}")
+    for name in (title, *other_titles):
+        if total < NOT_ARTICLE_MAX_WORDS and name and NOT_ARTICLE_TITLES.search(name):
+            raise NoArticleFound(source, f"the page is titled {name!r}")
     # Headings must be followed by text: a trailing heading is a section title for clutter.
     while kept and kept[-1].kind == "heading":
         kept.pop()

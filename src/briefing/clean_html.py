@@ -293,6 +293,20 @@ def _shingles(blocks: list[Block]) -> set:
     return {tuple(toks[i:i + 4]) for i in range(len(toks) - 3)}
 
 
+def _marked_standfirst(tree, description: str | None, blocks: list[Block]) -> bool:
+    """Whether the page shows `description` in an element marked as a standfirst."""
+    if not description:
+        return False
+    want = normalise_space(description)
+    if not any(b.text == want for b in blocks[:6]):
+        return False  # not printed in the body: nothing to decide
+    for el in tree.xpath("//body//*[@class or @id][self::p or self::h2 or self::div or self::span or self::h3]"):
+        marks = (el.get("class") or "") + " " + (el.get("id") or "")
+        if rules.STANDFIRST_CLASS_RE.search(marks) and normalise_space(el.text_content()) == want:
+            return True
+    return False
+
+
 def clean_html(html: str, source: str, url: str | None = None) -> Article:
     """Extract the article from an HTML page; raise NoArticleFound when there is none."""
     import trafilatura
@@ -318,8 +332,11 @@ def clean_html(html: str, source: str, url: str | None = None) -> Article:
         alt = _readability_blocks(html)
         if _words(alt) > _words(blocks):
             blocks = alt
+    page_title = tree.find(".//title")
     return finish_article(
         blocks,
+        marked_standfirst=_marked_standfirst(tree, meta["description"], blocks),
+        other_titles=(normalise_space(page_title.text_content()) if page_title is not None else "",),
         source=source,
         title=meta["title"],
         byline=meta["byline"],

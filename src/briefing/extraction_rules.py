@@ -56,6 +56,16 @@ HTML_DROP_TAGS = (
     "figcaption",  # captions and photo credits describe a picture the listener cannot see
 )
 
+# Class or id words of the element that holds a standfirst (sub-headline) in a page. A body
+# block equal to the page's description is read as the standfirst (and not in the body)
+# only when the page marks it so; otherwise it is the lede and stays in the body (pages
+# often copy their first paragraph into the description).
+STANDFIRST_CLASS_RE = re.compile(
+    r"(standfirst|stand-first|dek\b|deck\b|sub-?title|sub-?head(line)?|strapline|excerpt|"
+    r"summary|description|article-intro|teaser-text)",
+    re.IGNORECASE,
+)
+
 # --- Blocks dropped after extraction (both inputs) -----------------------------------------
 
 # A block whose whole text matches one of these is clutter, not story. Ordered by how often
