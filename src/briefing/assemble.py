@@ -40,50 +40,82 @@ class Track:
     chapters: tuple[Chapter, ...]
 
 
+def _float(samples: np.ndarray) -> np.ndarray:
+    # Clips from synthesis and the cache are 16-bit PCM (see cache.quantize); scale them back.
+    if samples.dtype == np.int16:
+        return samples.astype(np.float32) * np.float32(1 / 32767)
+    return samples.astype(np.float32, copy=False)
+
+
 def resample(audio: Audio, rate: int) -> np.ndarray:
     if audio.sample_rate == rate:
-        return audio.samples.astype(np.float32, copy=False)
+        return _float(audio.samples)
     from scipy.signal import resample_poly
 
     g = gcd(audio.sample_rate, rate)
-    return resample_poly(audio.samples, rate // g, audio.sample_rate // g).astype(np.float32)
+    return resample_poly(_float(audio.samples), rate // g, audio.sample_rate // g).astype(np.float32)
+
+
+def _loud_bounds(samples: np.ndarray) -> tuple[int, int]:
+    threshold = TRIM_THRESHOLD * 32767 if samples.dtype == np.int16 else TRIM_THRESHOLD
+    loud = np.flatnonzero(np.abs(samples) > threshold)
+    if len(loud) == 0:
+        return 0, 0
+    return int(loud[0]), int(loud[-1]) + 1
 
 
 def trim(samples: np.ndarray) -> np.ndarray:
-    loud = np.flatnonzero(np.abs(samples) > TRIM_THRESHOLD)
-    if len(loud) == 0:
-        return samples[:0]
-    return samples[loud[0] : loud[-1] + 1]
+    start, end = _loud_bounds(samples)
+    return samples[start:end]
 
 
 def _fade(samples: np.ndarray, rate: int) -> np.ndarray:
+    """Fade `samples` in and out, in place (callers pass their own float32 copy)."""
     n = min(len(samples) // 2, int(FADE_S * rate))
     if n > 0:
         ramp = np.linspace(0.0, 1.0, n, dtype=np.float32)
-        samples = samples.copy()
         samples[:n] *= ramp
         samples[-n:] *= ramp[::-1]
     return samples
 
 
+def _clip_at(audio: Audio, rate: int) -> np.ndarray:
+    """A clip trimmed, at `rate`, as float32, faded: a fresh array (resampled clips are rare)."""
+    if audio.sample_rate == rate:
+        start, end = _loud_bounds(audio.samples)
+        return _fade(_float(audio.samples[start:end]).copy(), rate)
+    return _fade(trim(resample(audio, rate)).copy(), rate)
+
+
+def _length_at(audio: Audio, rate: int) -> int:
+    if audio.sample_rate == rate:
+        start, end = _loud_bounds(audio.samples)
+        return end - start
+    return len(_clip_at(audio, rate))
+
+
 def assemble(pieces: Sequence[Piece], rate: int, *, tail_ms: int = 500) -> Track:
-    """One track at `rate` from `pieces` in order, with a cue per piece and the chapters."""
-    clips = [_fade(trim(resample(p.audio, rate)), rate) for p in pieces]
+    """One track at `rate` from `pieces` in order, with a cue per piece and the chapters.
+
+    Memory stays at the clips as given plus one float32 track: lengths are measured first,
+    then each clip is converted, faded and written straight into the preallocated buffer.
+    """
+    lengths = [_length_at(p.audio, rate) for p in pieces]
     pauses = [int(p.pause_before_ms * rate / 1000) for p in pieces]
-    total = sum(len(c) for c in clips) + sum(pauses) + int(tail_ms * rate / 1000)
+    total = sum(lengths) + sum(pauses) + int(tail_ms * rate / 1000)
     out = np.zeros(total, dtype=np.float32)
     cues: list[Cue] = []
     starts: list[tuple[str, float, str | None]] = []
     pos = 0
-    for piece, clip, pause in zip(pieces, clips, pauses):
+    for piece, length, pause in zip(pieces, lengths, pauses):
         if piece.chapter is not None:
             # A chapter starts where its pause starts, so seeking to it lands on a beat of silence.
             starts.append((piece.chapter, pos / rate, piece.chapter_url))
         pos += pause
-        out[pos : pos + len(clip)] = clip
-        if len(clip):
-            cues.append(Cue(pos / rate, (pos + len(clip)) / rate, piece.text, piece.speaker))
-        pos += len(clip)
+        if length:
+            out[pos : pos + length] = _clip_at(piece.audio, rate)
+            cues.append(Cue(pos / rate, (pos + length) / rate, piece.text, piece.speaker))
+        pos += length
     end = total / rate
     chapters = tuple(
         Chapter(title, start, starts[i + 1][1] if i + 1 < len(starts) else end, url)

@@ -16,9 +16,9 @@ from briefing.config import Settings
 from briefing.encode import encode_mp3
 from briefing.errors import BriefingError, EngineError, SourceError
 from briefing.loudness import normalize as normalize_loudness
-from briefing.models import Article, Episode, Script, Segment
+from briefing.models import Article, Audio, Episode, Script, Segment
 from briefing.sources import SourceSpec, expand, read
-from briefing.synth import Job, Progress, synthesize, voice_for
+from briefing.synth import Job, Progress, synthesize_for, voice_for
 
 log = logging.getLogger("briefing")
 
@@ -144,13 +144,16 @@ def script_text(segments: Sequence[Segment], *, with_voices: bool) -> str:
 def render(settings: Settings, planned, *, progress: Progress | None = None) -> Track:
     """Synthesize and assemble (stages: speak, stitch, loudness)."""
     jobs = [Job(seg.spoken, voice_for(settings, seg.voice)) for seg, *_ in planned]
-    clips = synthesize(jobs, progress=progress)
+    clips = synthesize_for(settings, jobs, progress=progress)
+    # Clips stay 16-bit until assembly writes them into the one float32 track.
     pieces = [
-        Piece(clip, pause, seg.text, seg.speaker, chapter, url)
+        Piece(Audio(clip.pcm, clip.sample_rate), pause, seg.text, seg.speaker, chapter, url)
         for (seg, pause, chapter, url), clip in zip(planned, clips)
     ]
     rate = max(c.sample_rate for c in clips)
+    del clips
     track = assemble(pieces, rate)
+    del pieces
     a = settings.audio
     samples = normalize_loudness(track.audio.samples, rate, a.loudness_lufs, a.peak_dbfs)
     return replace(track, audio=replace(track.audio, samples=samples))

@@ -1,4 +1,10 @@
-"""Synthesis: every segment's spoken text through its voice's engine, in order."""
+"""Synthesis: every segment's spoken text through its voice's engine, clips back in order.
+
+Each clip is looked up in the clip cache first (cache.py); only the misses are synthesized,
+each distinct text once, on an executor (executors.py): a local process pool by default, a
+Dask cluster when a scheduler is configured, and a rate-limited thread pool for online
+engines. Clips come back as compact 16-bit PCM, the same form the cache stores.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from briefing import engines
+from briefing.cache import Clip, ClipCache, clip_key
 from briefing.config import Settings
 from briefing.engines import Voice
-from briefing.errors import BriefingError, EngineError
-from briefing.models import Audio
+from briefing.errors import BriefingError
+from briefing.executors import Executor, InProcess, NetworkPool, ProcessPool, Task, cores
 
 Progress = Callable[[int, int], None]
 
@@ -31,17 +38,116 @@ def voice_for(settings: Settings, name: str) -> Voice:
         ) from None
 
 
-def synthesize(jobs: Sequence[Job], *, progress: Progress | None = None) -> list[Audio]:
-    """Audio for each job, in order; EngineError names the engine that failed."""
-    out: list[Audio] = []
-    for i, job in enumerate(jobs):
-        engine = engines.get(job.voice.engine)
-        try:
-            out.append(engine.synthesize(job.text, job.voice))
-        except EngineError:
-            raise
-        except Exception as e:  # an engine's own failure, named so the producer knows which
-            raise EngineError(job.voice.engine, f"failed on {job.text[:60]!r}: {e}") from e
+def job_keys(jobs: Sequence[Job]) -> list[str]:
+    """Each job's cache key (engine id and version, voice, text)."""
+    versions: dict[str, str] = {}
+    keys = []
+    for job in jobs:
+        engine_id = job.voice.engine
+        if engine_id not in versions:
+            versions[engine_id] = engines.get(engine_id).version()
+        keys.append(clip_key(engine_id, versions[engine_id], job.voice.key(), job.text))
+    return keys
+
+
+def local_executor(misses: int, workers: int | None = None) -> Executor:
+    """A process pool when there is more than one clip and more than one core to make it on."""
+    n = min(workers or cores(), misses)
+    return ProcessPool(n) if n > 1 else InProcess()
+
+
+def synthesize(
+    jobs: Sequence[Job],
+    *,
+    progress: Progress | None = None,
+    cache: ClipCache | None = None,
+    executor: Executor | None = None,
+    network: Executor | None = None,
+    workers: int | None = None,
+) -> list[Clip]:
+    """A clip for each job, in order; only cache misses are synthesized, each text once.
+
+    `executor` runs offline engines (default: a local process pool sized to the cores, or
+    this process for a single clip); `network` runs online ones (default: a bounded,
+    rate-limited thread pool). EngineError names the engine that failed.
+    """
+    total = len(jobs)
+    keys = job_keys(jobs)
+    out: list[Clip | None] = [None] * total
+    where: dict[str, list[int]] = {}
+    for i, key in enumerate(keys):
+        where.setdefault(key, []).append(i)
+
+    done = 0
+
+    def fill(key: str, clip: Clip) -> None:
+        nonlocal done
+        for i in where[key]:
+            out[i] = clip
+        done += len(where[key])
         if progress:
-            progress(i + 1, len(jobs))
-    return out
+            progress(done, total)
+
+    todo: list[str] = []
+    for key in where:
+        clip = cache.get(key) if cache is not None else None
+        if clip is None:
+            todo.append(key)
+        else:
+            fill(key, clip)
+
+    def online_engine(key: str) -> bool:
+        return bool(engines.get(jobs[where[key][0]].voice.engine).needs_network)
+
+    offline = [k for k in todo if not online_engine(k)]
+    online = [k for k in todo if online_engine(k)]
+    own: list[Executor] = []
+    try:
+        for batch, chosen, default in (
+            (offline, executor, lambda n: local_executor(n, workers)),
+            (online, network, lambda n: NetworkPool()),
+        ):
+            if not batch:
+                continue
+            if chosen is None:
+                chosen = default(len(batch))
+                own.append(chosen)
+            tasks = [Task.of(jobs[where[k][0]].text, jobs[where[k][0]].voice) for k in batch]
+            for index, clip in chosen.run(tasks):
+                key = batch[index]
+                if cache is not None:
+                    cache.put(key, clip)
+                fill(key, clip)
+    finally:
+        for ex in own:
+            ex.close()
+        if cache is not None:
+            cache.evict()
+    return out  # type: ignore[return-value]  # every slot is filled or an error was raised
+
+
+def open_cache(settings: Settings) -> ClipCache | None:
+    """The clip cache under the settings' home, or None when [cache].enabled is false."""
+    if not settings.cache.enabled:
+        return None
+    return ClipCache(settings.cache_dir, int(settings.cache.max_mb * 1024 * 1024))
+
+
+def executor_for(settings: Settings) -> Executor | None:
+    """A Dask cluster executor when [synthesis].scheduler names one; None: the local default."""
+    if settings.synthesis.scheduler:
+        from briefing.executors import DaskCluster
+
+        return DaskCluster(settings.synthesis.scheduler)
+    return None
+
+
+def synthesize_for(settings: Settings, jobs: Sequence[Job], *, progress: Progress | None = None) -> list[Clip]:
+    """`synthesize` with the cache and executor the settings ask for."""
+    executor = executor_for(settings)
+    try:
+        return synthesize(jobs, progress=progress, cache=open_cache(settings), executor=executor,
+                          workers=settings.synthesis.workers or None)
+    finally:
+        if executor is not None:
+            executor.close()

@@ -1,0 +1,288 @@
+"""Where clips are synthesized: in this process, a local process pool, a thread pool for online
+engines, or a Dask distributed cluster. One seam, `Executor.run(tasks)`, yields finished clips
+as they come; synth.py puts them back in order and keeps the cache.
+
+Every worker process keeps its engines (and their loaded models) for its whole life, so a
+model loads once per worker, not once per clip. Offline engines get one worker per core with
+onnxruntime limited to cores/workers threads each: two processes on two cores each asking for
+two threads would fight over the cores and run slower than one.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from briefing.cache import Clip, quantize
+from briefing.engines import Voice
+from briefing.errors import BriefingError, EngineError
+
+# Online engines: at most this many requests in flight and this many started a second, unless
+# the engine declares its own `max_concurrency` / `max_rate`. Four in flight hides the
+# round-trip of a TTS web API; two a second stays under the free tiers' burst limits.
+NETWORK_CONCURRENCY = 4
+NETWORK_RATE = 2.0
+
+
+@dataclass(frozen=True)
+class Task:
+    """One clip to synthesize, in a form that pickles (a Voice's options are a mappingproxy)."""
+
+    engine: str
+    text: str
+    voice_name: str
+    voice_options: tuple[tuple[str, Any], ...]
+
+    @classmethod
+    def of(cls, text: str, voice: Voice) -> "Task":
+        return cls(voice.engine, text, voice.name, tuple(sorted(dict(voice.options).items())))
+
+    def voice(self) -> Voice:
+        return Voice(self.voice_name, self.engine, dict(self.voice_options))
+
+
+class Executor(Protocol):
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Clip]]:
+        """Synthesize `tasks`, yielding (index into tasks, clip) as each finishes."""
+        ...
+
+    def close(self) -> None: ...
+
+
+# -- work done wherever a clip is made -------------------------------------------------------
+
+_threads: int | None = None  # onnxruntime threads per model in this process (None: its default)
+
+
+def _init_worker(threads: int | None) -> None:
+    """Process-pool initializer: how many threads this worker's models may use."""
+    global _threads
+    _threads = threads
+    if threads:
+        # Libraries that use OpenMP or BLAS pools read these at import.
+        for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ[var] = str(threads)
+
+
+def _engine(engine_id: str):
+    from briefing import engines
+
+    engine = engines.get(engine_id)
+    set_threads = getattr(engine, "set_threads", None)
+    if _threads and set_threads is not None and getattr(engine, "_briefing_threads", None) != _threads:
+        set_threads(_threads)
+        try:
+            engine._briefing_threads = _threads
+        except AttributeError:
+            pass
+    return engine
+
+
+def synthesize_task(task: Task) -> tuple:
+    """Make one clip; errors come back as data so they cross process boundaries intact."""
+    try:
+        audio = _engine(task.engine).synthesize(task.text, task.voice())
+        return ("ok", quantize(audio.samples), int(audio.sample_rate))
+    except EngineError as e:
+        return ("error", e.engine, e.reason, e.hint)
+    except Exception as e:  # an engine's own failure, named so the producer knows which
+        return ("error", task.engine, f"failed on {task.text[:60]!r}: {type(e).__name__}: {e}", "")
+
+
+def _dask_task(task: Task, threads_by_worker: Mapping[str, int]) -> tuple:
+    global _threads
+    try:
+        from distributed import get_worker
+
+        _threads = threads_by_worker.get(get_worker().address) or _threads
+    except (ImportError, ValueError):
+        pass
+    return synthesize_task(task)
+
+
+def _clip(result: tuple) -> Clip:
+    if result[0] == "error":
+        _, engine, reason, hint = result
+        raise EngineError(engine, reason, hint)
+    _, pcm, rate = result
+    return Clip(pcm, rate)
+
+
+# -- executors -------------------------------------------------------------------------------
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+class InProcess:
+    """Synthesize here, one clip after another (one clip, one core, or tests)."""
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Clip]]:
+        for i, task in enumerate(tasks):
+            yield i, _clip(synthesize_task(task))
+
+    def close(self) -> None:
+        pass
+
+
+def _longest_first(tasks: Sequence[Task]) -> list[int]:
+    # Long clips first, so the last clip to finish is a short one and no core idles at the end.
+    return sorted(range(len(tasks)), key=lambda i: -len(tasks[i].text))
+
+
+def _drain(futures: dict[Future, int]) -> Iterator[tuple[int, Clip]]:
+    try:
+        pending = set(futures)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in done:
+                yield futures[f], _clip(f.result())
+    finally:
+        for f in futures:
+            f.cancel()
+
+
+class ProcessPool:
+    """Worker processes that each load their models once and keep them."""
+
+    def __init__(self, workers: int | None = None, threads: int | None = None) -> None:
+        n = cores()
+        self.workers = max(1, workers or n)
+        self.threads = threads or max(1, n // self.workers)
+        self._pool = None
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Clip]]:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+        from concurrent.futures.process import BrokenProcessPool
+
+        if self._pool is None:
+            # fork starts a worker in milliseconds and asks nothing of the caller's script, but
+            # copies the locks of any other running thread (Dask, a web server), which can
+            # deadlock the child; with other threads about, a fresh interpreter is safer.
+            method = "fork" if threading.active_count() == 1 and os.name == "posix" else "spawn"
+            self._pool = ProcessPoolExecutor(
+                max_workers=min(self.workers, max(1, len(tasks))),
+                mp_context=multiprocessing.get_context(method),
+                initializer=_init_worker,
+                initargs=(self.threads,),
+            )
+        futures = {self._pool.submit(synthesize_task, tasks[i]): i for i in _longest_first(tasks)}
+        try:
+            yield from _drain(futures)
+        except BrokenProcessPool as e:
+            engine = tasks[0].engine if tasks else "?"
+            raise EngineError(engine, f"a synthesis worker process died ({e})",
+                              "It may have run out of memory; try fewer workers ([synthesis].workers)") from e
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+
+class RateLimiter:
+    """At most `rate` starts a second, spaced evenly; shared by a pool's threads."""
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self._next = 0.0
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        if not self.interval:
+            return
+        with self._lock:
+            now = time.monotonic()
+            start = max(now, self._next)
+            self._next = start + self.interval
+        if start > now:
+            time.sleep(start - now)
+
+
+class NetworkPool:
+    """Threads for online engines: bounded requests in flight, rate-limited starts."""
+
+    def __init__(self, concurrency: int = NETWORK_CONCURRENCY, rate: float = NETWORK_RATE) -> None:
+        self.concurrency = max(1, concurrency)
+        self.limiter = RateLimiter(rate)
+
+    def _one(self, task: Task) -> tuple:
+        self.limiter.wait()
+        return synthesize_task(task)
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Clip]]:
+        with ThreadPoolExecutor(max_workers=self.concurrency, thread_name_prefix="briefing-net") as pool:
+            futures = {pool.submit(self._one, t): i for i, t in enumerate(tasks)}
+            yield from _drain(futures)
+
+    def close(self) -> None:
+        pass
+
+
+class DaskCluster:
+    """Synthesis on a Dask distributed cluster; each worker process keeps its models loaded."""
+
+    def __init__(self, address: str, *, timeout: float = 10.0) -> None:
+        try:
+            from distributed import Client
+        except ImportError as e:
+            raise BriefingError(
+                "a Dask scheduler is configured but dask.distributed is not installed. "
+                "Install it with: pip install 'briefing[dask]'"
+            ) from e
+        try:
+            self.client = Client(address, timeout=timeout, set_as_default=False)
+        except (OSError, TimeoutError) as e:
+            raise BriefingError(
+                f"cannot reach the Dask scheduler at {address}: {e}. Start one with "
+                f"`dask scheduler` and workers with `dask worker {address}`, or drop --scheduler"
+            ) from e
+        self.address = address
+        self._threads: dict[str, int] | None = None
+
+    def _threads_by_worker(self) -> dict[str, int]:
+        # Each worker's onnxruntime threads: its host's cores shared among all the Dask
+        # threads on that host, so co-located workers don't oversubscribe it.
+        if self._threads is None:
+            info = self.client.scheduler_info()["workers"]
+            host_cores = self.client.run(cores)
+            per_host: dict[str, int] = {}
+            for addr, w in info.items():
+                host = w.get("host", addr)
+                per_host[host] = per_host.get(host, 0) + int(w.get("nthreads", 1))
+            self._threads = {
+                addr: max(1, int(host_cores.get(addr, 1)) // max(1, per_host[w.get("host", addr)]))
+                for addr, w in info.items()
+            }
+        return self._threads
+
+    def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Clip]]:
+        from distributed import as_completed
+
+        if not self.client.scheduler_info()["workers"]:
+            raise BriefingError(f"the Dask scheduler at {self.address} has no workers. Start some with "
+                                f"`dask worker {self.address}`")
+        threads = self._threads_by_worker()
+        order = _longest_first(tasks)
+        futures = self.client.map(_dask_task, [tasks[i] for i in order], threads_by_worker=threads,
+                                  pure=False)
+        index = {f.key: i for f, i in zip(futures, order)}
+        try:
+            for f in as_completed(futures):
+                yield index[f.key], _clip(f.result())
+        finally:
+            for f in futures:
+                f.release()
+
+    def close(self) -> None:
+        self.client.close()
