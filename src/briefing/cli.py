@@ -40,19 +40,32 @@ def cli(ctx: click.Context, config_path: str | None, quiet: bool, verbose: bool)
     ctx.obj["config"] = config_path
     ctx.obj["quiet"] = quiet
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
-    logging.basicConfig(level=level, stream=sys.stderr, format="briefing: %(levelname)s: %(message)s")
+    from briefing.logs import setup
+
+    setup(level)
 
 
 @cli.command()
 @click.argument("sources", nargs=-1)
 @click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]),
-              help="Date of the episode (YYYY-MM-DD), for backfills; default today.")
+              help="Date of the episode (YYYY-MM-DD), for backfills; default today. "
+                   "Running again for a date replaces that date's episode.")
+@click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
+              help="If another run holds the lock, wait this long for it before giving up.")
 @click.pass_context
-def make(ctx: click.Context, sources: tuple[str, ...], day) -> None:
+def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float) -> None:
     """Make a briefing from SOURCES (default: the sources in briefing.toml).
 
-    Writes output/<date>/ with the episode MP3 and its script as JSON and text, and
-    updates output/feed.xml.
+    SOURCES are files, folders, article URLs and RSS/Atom feeds. Writes output/<date>/
+    with the episode MP3 and its script as JSON and text, and updates output/feed.xml.
+    Articles briefed on an earlier date are left out unless their text changed.
+
+    \b
+    Exit status:
+      0  the episode was made from every source
+      3  the episode was made, but some sources were skipped (listed on stderr)
+      1  nothing was made (every source failed, nothing new, or an error);
+         the feed and earlier episodes are untouched
     """
     from briefing import pipeline
 
@@ -74,22 +87,34 @@ def make(ctx: click.Context, sources: tuple[str, ...], day) -> None:
                 bar.__exit__(None, None, None)
 
         result = pipeline.make(settings, list(sources) or None, day=day.date() if day else None,
-                               progress=progress)
+                               progress=progress, wait=wait)
     except BriefingError as e:
         raise _fail(e) from None
 
+    # The summary goes to stdout; skipped sources also to stderr (logged by the pipeline), so
+    # `--quiet` under cron mails only what needs attention.
     for r in result.reports:
+        if quiet:
+            continue
         if r.skipped:
             click.echo(f"  skipped  {r.skipped}")
+        elif r.omitted:
+            click.echo(f"  left out  {r.source}: {r.omitted}")
         else:
             voices = ", ".join(r.voices) or "-"
-            click.echo(f"  {r.title} — {r.words} words, {r.quotes} quotes, voices: {voices}")
+            extra = f" ({r.note})" if r.note else ""
+            click.echo(f"  {r.title} — {r.words} words, {r.quotes} quotes, voices: {voices}{extra}")
     if result.episode is None:
-        raise click.ClickException("nothing to brief: every source was skipped; the feed is unchanged")
+        if result.skipped:
+            raise click.ClickException("nothing to brief: every source was skipped; the feed is unchanged")
+        raise click.ClickException(
+            "nothing new to brief: every article was already briefed; the feed is unchanged"
+        )
     ep = result.episode
     minutes, seconds = divmod(int(round(ep.duration)), 60)
-    click.echo(f"{ep.mp3} ({minutes}:{seconds:02d})")
-    click.echo(f"feed: {result.feed}")
+    if not quiet:
+        click.echo(f"{ep.mp3} ({minutes}:{seconds:02d})")
+        click.echo(f"feed: {result.feed}")
     if result.skipped:
         ctx.exit(3)
 
@@ -164,6 +189,22 @@ def voices(ctx: click.Context, demo_dir: Path | None) -> None:
             click.echo(f"wrote {len(paths)} files to {demo_dir}")
     except BriefingError as e:
         raise _fail(e) from None
+
+
+@cli.command()
+@click.option("--at", "at", default="06:00", show_default=True, metavar="HH:MM",
+              help="Time of day for the run, on this machine's clock.")
+@click.pass_context
+def schedule(ctx: click.Context, at: str) -> None:
+    """Print a crontab line and a systemd service + timer pair for a daily `briefing make`."""
+    from briefing.schedule import parse_time, render
+
+    try:
+        hour, minute = parse_time(at)
+        settings = _settings(ctx, required=True)
+    except BriefingError as e:
+        raise _fail(e) from None
+    click.echo(render(settings, hour, minute), nl=False)
 
 
 @cli.command()

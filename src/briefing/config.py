@@ -17,6 +17,7 @@ from typing import Any, Mapping
 
 from briefing.engines import Voice
 from briefing.errors import ConfigError
+from briefing.sources import SourceSpec
 
 CONFIG_NAME = "briefing.toml"
 
@@ -49,6 +50,19 @@ class AudioSettings:
 
 
 @dataclass(frozen=True)
+class FetchSettings:
+    """[fetch]: limits for HTTP requests (see fetch.py for why each default is what it is)."""
+
+    connect_timeout: float = 10.0
+    read_timeout: float = 20.0
+    retries: int = 2
+    backoff: float = 1.0
+    max_retry_wait: float = 30.0
+    max_mb: float = 20.0
+    max_redirects: int = 5
+
+
+@dataclass(frozen=True)
 class Settings:
     root: Path  # folder of briefing.toml; relative paths start here
     config_file: Path | None
@@ -61,6 +75,11 @@ class Settings:
     output: Path
     home: Path  # state and cache
     raw: Mapping[str, Any] = field(repr=False, default_factory=dict)
+    # Every source with its options ([sources].paths plus [[sources.feed]] / [[sources.page]]).
+    source_specs: tuple[SourceSpec, ...] = ()
+    feed_limit: int = 5
+    max_words: int = 5000
+    fetch: FetchSettings = field(default_factory=lambda: FetchSettings())
 
     @property
     def cast(self) -> tuple[Voice, ...]:
@@ -172,6 +191,8 @@ def from_dict(data: Mapping[str, Any], *, root: Path, config_file: Path | None =
     paths = src.get("paths", [])
     if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
         raise ConfigError(f"{where}: [sources].paths must be a list of paths or URLs")
+    source_specs, feed_limit, max_words = _sources(src, paths, where)
+    fetch_settings = _fetch_settings(data.get("fetch", {}), where)
 
     cast = data.get("cast", {})
     narrator = _need(cast, "narrator", str, f"{where}: [cast]")
@@ -219,4 +240,74 @@ def from_dict(data: Mapping[str, Any], *, root: Path, config_file: Path | None =
         output=root / show.get("output", "output"),
         home=home,
         raw=MappingProxyType(dict(data)),
+        source_specs=source_specs,
+        feed_limit=feed_limit,
+        max_words=max_words,
+        fetch=fetch_settings,
     )
+
+def _sources(src: Mapping, paths: list[str], where: str) -> tuple[tuple[SourceSpec, ...], int, int]:
+    """[sources]: paths, [[sources.feed]] and [[sources.page]] entries, feed_limit, max_words."""
+    known = {"paths", "feed", "page", "feed_limit", "max_words"}
+    unknown = sorted(set(src) - known)
+    if unknown:
+        raise ConfigError(
+            f"{where}: [sources] has unknown key {unknown[0]!r}; use paths, feed_limit, max_words, "
+            f"[[sources.feed]] or [[sources.page]]"
+        )
+    feed_limit = _positive_int(src, "feed_limit", 5, f"{where}: [sources]")
+    max_words = _positive_int(src, "max_words", 5000, f"{where}: [sources]")
+    specs: list[SourceSpec] = [SourceSpec(p) for p in paths]
+    for kind in ("feed", "page"):
+        entries = src.get(kind, [])
+        if isinstance(entries, Mapping):
+            entries = [entries]
+        if not isinstance(entries, list):
+            raise ConfigError(f"{where}: sources.{kind} must be written [[sources.{kind}]] with url = \"...\"")
+        for n, entry in enumerate(entries, start=1):
+            here = f"{where}: [[sources.{kind}]] number {n}"
+            if not isinstance(entry, Mapping):
+                raise ConfigError(f"{here} must be a table with url = \"...\" (or path = \"...\")")
+            allowed = {"url", "path", "name"} | ({"limit"} if kind == "feed" else set())
+            extra = sorted(set(entry) - allowed)
+            if extra:
+                raise ConfigError(f"{here} has unknown key {extra[0]!r}; allowed: {', '.join(sorted(allowed))}")
+            location = entry.get("url", entry.get("path"))
+            if "url" in entry and "path" in entry or not isinstance(location, str) or not location.strip():
+                raise ConfigError(f"{here} needs exactly one of url = \"https://...\" or path = \"...\"")
+            if "url" in entry and not location.lower().startswith(("http://", "https://")):
+                raise ConfigError(f"{here}: url must start with http:// or https://, got {location!r}")
+            name = entry.get("name")
+            if name is not None and (not isinstance(name, str) or not name.strip()):
+                raise ConfigError(f"{here}: name must be a non-empty string, got {name!r}")
+            limit = _positive_int(entry, "limit", None, here) if kind == "feed" else None
+            specs.append(SourceSpec(location.strip(), kind, limit, name.strip() if name else None))
+    return tuple(specs), feed_limit, max_words
+
+
+def _positive_int(section: Mapping, key: str, default: Any, where: str) -> Any:
+    value = section.get(key, default)
+    if value is default:
+        return value
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigError(f"{where}: {key} must be a whole number of 1 or more, got {value!r}")
+    return value
+
+
+def _fetch_settings(cfg: Any, where: str) -> FetchSettings:
+    """[fetch]: numbers only, each positive (retries may be 0)."""
+    if not isinstance(cfg, Mapping):
+        raise ConfigError(f"{where}: [fetch] must be a table")
+    defaults = FetchSettings()
+    values: dict[str, Any] = {}
+    for key, value in cfg.items():
+        if not hasattr(defaults, key):
+            raise ConfigError(
+                f"{where}: [fetch] has unknown key {key!r}; known: {', '.join(FetchSettings.__dataclass_fields__)}"
+            )
+        kind = type(getattr(defaults, key))
+        ok = not isinstance(value, bool) and isinstance(value, (int, float) if kind is float else int)
+        if not ok or value < 0 or value == 0 and key not in ("retries", "backoff"):
+            raise ConfigError(f"{where}: [fetch].{key} must be a positive number, got {value!r}")
+        values[key] = kind(value)
+    return FetchSettings(**values)

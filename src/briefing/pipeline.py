@@ -32,7 +32,9 @@ class ArticleReport:
     words: int = 0
     quotes: int = 0
     voices: tuple[str, ...] = ()
-    skipped: str | None = None
+    skipped: str | None = None  # a failure: the source could not be briefed (exit code 3)
+    omitted: str | None = None  # not a failure: already briefed, or listed twice
+    note: str | None = None  # briefed, with a remark (e.g. cut at [sources].max_words)
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,7 @@ def make(
     *,
     day: Date | None = None,
     progress: Progress | None = None,
+    wait: float = 0,
 ) -> MakeResult:
     """Make today's briefing from `sources` (default: those in briefing.toml).
 
@@ -189,39 +192,42 @@ def make(
       6. stitch  (assemble.py, loudness.py, encode.py)  clips into one MP3 at podcast loudness
       7. publish (tags.py, feed.py, state.py)  tags, episode files, state, feed.xml
     A source that fails is skipped with its reason; the rest still make the briefing.
+    Articles already briefed on another date are left out unless their text changed.
+    One run at a time per show: a second waits up to `wait` seconds, then raises RunLocked.
     """
+    from briefing.lock import run_lock
+
     day = day or Date.today()
     # Checked before anything is synthesized, so a wrong cover or retention setting fails fast.
     if settings.show.image:
         artwork.check_image(settings.show.image)
     feed.retention(settings)
-    specs = expand(list(sources) if sources else list(settings.sources), settings.root)
+    specs = expand(list(sources) if sources else list(settings.source_specs or settings.sources), settings.root)
     if not specs:
         raise BriefingError("no sources to read. Name files or URLs, or list them in [sources].paths of briefing.toml")
+    with run_lock(settings, wait=wait):
+        return _make(settings, specs, day, progress)
 
-    reports: list[ArticleReport] = []
-    articles: list[Article] = []
-    for spec in specs:
-        try:
-            article = load_article(spec)
-        except SourceError as e:
-            log.warning("skipped %s: %s", spec.location, e.reason)
-            reports.append(ArticleReport(spec.location, skipped=str(e)))
-            continue
-        articles.append(article)
-        reports.append(ArticleReport(spec.location, article.title, article.words))
+
+def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Progress | None) -> MakeResult:
+    articles, reports = read_articles(settings, specs, day)
     if not articles:
         return MakeResult(None, tuple(reports), None)
 
     scripts = script_articles(settings, articles)
-    by_source = {sc.article.source: sc for sc in scripts}
-    reports = [
-        replace(r, quotes=by_source[r.source].quotes, voices=by_source[r.source].voices)
-        if r.skipped is None and r.source in by_source else r
-        for r in reports
-    ]
+    reports = _with_voices(scripts, reports)
     planned = plan(settings, scripts, day)
-    track = render(settings, planned, progress=progress)
+    try:
+        track = render(settings, planned, progress=progress)
+    except EngineError as e:
+        # Find the articles the engine cannot say, drop them, and try once more with the rest.
+        log.warning("speech failed (%s); trying each article on its own", e)
+        scripts, reports = _speakable(settings, scripts, reports)
+        if not scripts:
+            return MakeResult(None, tuple(reports), None)
+        planned = plan(settings, scripts, day)
+        track = render(settings, planned, progress=progress)
+    articles = [sc.article for sc in scripts]
 
     folder = settings.output / day.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
@@ -251,6 +257,112 @@ def make(
     return MakeResult(episode, tuple(reports), feed_path, json_path, text_path)
 
 
+def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date) -> tuple[list[Article], list[ArticleReport]]:
+    """Read, clean and de-duplicate every source (stages: read, clean); one report each."""
+    from briefing.clean import clean
+    from briefing.fetch import Fetcher, FetchOptions
+    from briefing.sources import gather
+
+    f = settings.fetch
+    options = FetchOptions(
+        connect_timeout=f.connect_timeout, read_timeout=f.read_timeout, max_bytes=int(f.max_mb * 2**20),
+        max_redirects=f.max_redirects, retries=f.retries, backoff=f.backoff, max_retry_wait=f.max_retry_wait,
+        cache_dir=settings.cache_dir / "http",
+    )
+    reports: list[ArticleReport] = []
+    articles: list[Article] = []
+    hashes: dict[str, str] = {}
+    with Fetcher(options) as fetcher, state.connect(settings.state_db) as conn:
+        for item in gather(specs, fetcher, feed_limit=settings.feed_limit):
+            if item.duplicate_of:
+                reports.append(ArticleReport(item.label, omitted=f"listed twice (same link as {item.duplicate_of})"))
+                continue
+            try:
+                if item.error:
+                    raise item.error
+                doc = item.document
+                article = clean(doc)
+                article = replace(article, source=doc.source, url=article.url or doc.url)
+            except SourceError as e:
+                log.warning("skipped %s: %s", item.label, e.reason)
+                reports.append(ArticleReport(item.label, skipped=f"{item.label}: {e.reason}"))
+                continue
+            digest = state.content_hash(article)
+            earlier = hashes.get(digest)
+            if earlier:
+                reports.append(ArticleReport(item.label, article.title, omitted=f"same text as {earlier}"))
+                continue
+            hashes[digest] = item.label
+            before = state.briefed_on(conn, article, other_than=day.isoformat())
+            if before:
+                log.info("already briefed on %s: %s", before, article.title)
+                reports.append(ArticleReport(item.label, article.title, omitted=f"already briefed on {before}"))
+                continue
+            article, note = cap_words(article, settings.max_words)
+            if note:
+                log.warning("%s: %s", item.label, note)
+            articles.append(article)
+            reports.append(ArticleReport(article.source, article.title, article.words, note=note))
+    return articles, reports
+
+
+def cap_words(article: Article, max_words: int) -> tuple[Article, str | None]:
+    """The article cut after the paragraph that reaches `max_words`, and a note saying so."""
+    total = article.words
+    if total <= max_words:
+        return article, None
+    kept, count = [], 0
+    for block in article.body:
+        n = len(block.text.split())
+        if count + n > max_words:
+            if not kept:  # one giant paragraph: cut it at the word, not to nothing
+                kept.append(replace(block, text=" ".join(block.text.split()[:max_words])))
+                count = max_words
+            break
+        kept.append(block)
+        count += n
+    return (
+        replace(article, body=tuple(kept)),
+        f"cut at {count} of {total} words ([sources].max_words = {max_words})",
+    )
+
+
+def _speakable(settings: Settings, scripts: list[Script], reports: list[ArticleReport]) -> tuple[list[Script], list[ArticleReport]]:
+    """Drop the articles whose own segments a speech engine cannot say, with a skip line each.
+
+    Called only after the whole episode failed to render, so a good run synthesizes once.
+    One failing segment costs its article, not the briefing; if the narrator cannot speak at
+    all, every article fails here and nothing is made.
+    """
+    from briefing.synth import Job, synthesize
+
+    ok: list[Script] = []
+    failed: dict[str, str] = {}
+    for sc in scripts:
+        try:
+            synthesize([Job(seg.spoken, voice_for(settings, seg.voice)) for seg in sc.segments])
+        except EngineError as e:
+            log.warning("skipped %s: %s", sc.article.source, e)
+            failed[sc.article.source] = str(e)
+            continue
+        ok.append(sc)
+    out = [
+        replace(r, skipped=f"{r.source}: {failed[r.source]}", quotes=0, voices=())
+        if r.source in failed and r.skipped is None and r.omitted is None else r
+        for r in reports
+    ]
+    return ok, out
+
+
+def _with_voices(scripts: Sequence[Script], reports: list[ArticleReport]) -> list[ArticleReport]:
+    by_source = {sc.article.source: sc for sc in scripts}
+    return [
+        replace(r, quotes=by_source[r.source].quotes, voices=by_source[r.source].voices)
+        if r.skipped is None and r.omitted is None and r.source in by_source else r
+        for r in reports
+    ]
+
+
 def publish(settings: Settings, episode: Episode, *, extra_files: dict[str, Path] | None = None) -> Path:
     """Write the transcript and chapters beside the MP3, record the episode in state, drop
     episodes past retention (feed item first, then files) and rebuild the feed."""
@@ -274,6 +386,7 @@ def publish(settings: Settings, episode: Episode, *, extra_files: dict[str, Path
         files=files,
     )
     with state.connect(settings.state_db) as conn:
+        state.record_articles(conn, episode.date, list(episode.articles))  # committed with the episode
         state.upsert_episode(conn, row)
         pruned = state.prune_episodes(conn, keep_episodes=keep_episodes, keep_days=keep_days)
         rows = state.episodes(conn)

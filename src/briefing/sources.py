@@ -1,62 +1,91 @@
-"""Reading sources: turn what the producer names (files, folders, URLs) into Documents."""
+"""Reading sources: turn what the producer names (files, folders, URLs, feeds) into Documents.
+
+A source is a local file or folder, an article URL, or an RSS/Atom feed (a URL or a file)
+whose newest items are read as articles. `gather` walks the list and yields one `Item` per
+article: its Document, or the reason it could not be read, so one bad source never stops
+the others.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from briefing.errors import SourceError
 from briefing.models import Document
 
+if TYPE_CHECKING:
+    from briefing.fetch import Fetcher
+
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
-TEXT_SUFFIXES = {".txt", ".text"}
+TEXT_SUFFIXES = {".txt", ".text", ".md"}
+FEED_SUFFIXES = {".rss", ".atom", ".xml"}
 # Producers' folders also hold notes and images; only these are read as articles.
 ARTICLE_SUFFIXES = HTML_SUFFIXES | TEXT_SUFFIXES
 # A saved page over this is not an article; it is refused before it is read into memory.
 MAX_FILE_BYTES = 50 * 1024 * 1024
+# Newest items taken from a feed that sets no `limit` (overridden by [sources].feed_limit).
+FEED_LIMIT = 5
+
+Kind = Literal["auto", "feed", "page"]
 
 
 @dataclass(frozen=True)
 class SourceSpec:
-    """One thing to read: a local file or an http(s) URL."""
+    """One thing to read: a local file or folder, an http(s) URL, or a feed of either."""
 
     location: str
+    kind: Kind = "auto"  # "feed": read its newest items; "page": one article; "auto": by content
+    limit: int | None = None  # feeds: newest N items
+    name: str | None = None  # display name in the summary (a feed's items carry it too)
 
     @property
     def is_url(self) -> bool:
-        return self.location.lower().startswith(("http://", "https://"))
+        return is_url(self.location)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}: {self.location}" if self.name else self.location
+
+
+@dataclass(frozen=True)
+class Item:
+    """One article to clean, or why it could not be read (exactly one of the two is set)."""
+
+    label: str
+    document: Document | None = None
+    error: SourceError | None = None
+    duplicate_of: str | None = None  # the same link was already listed in this run
 
 
 def is_url(text: str) -> bool:
     return "://" in text
 
 
-def expand(names: list[str] | tuple[str, ...], root: Path) -> list[SourceSpec]:
-    """Files, folders and URLs, folders expanded to their article files in name order."""
+def expand(names: Sequence[str | SourceSpec], root: Path) -> list[SourceSpec]:
+    """Files, folders, URLs and feeds; folders expanded to their article files in name order."""
     specs: list[SourceSpec] = []
-    for name in names:
-        if is_url(name):
-            specs.append(SourceSpec(name))
+    for entry in names:
+        spec = entry if isinstance(entry, SourceSpec) else SourceSpec(entry)
+        if spec.is_url:
+            specs.append(spec)
             continue
-        path = Path(name).expanduser()
+        path = Path(spec.location).expanduser()
         if not path.is_absolute():
             path = root / path
-        if path.is_dir():
+        if path.is_dir() and spec.kind != "feed":
             for child in sorted(path.iterdir()):
-                if child.is_file() and child.suffix.lower() in ARTICLE_SUFFIXES:
-                    specs.append(SourceSpec(str(child)))
+                if child.is_file() and child.suffix.lower() in ARTICLE_SUFFIXES | FEED_SUFFIXES:
+                    kind: Kind = "auto" if child.suffix.lower() in FEED_SUFFIXES else spec.kind
+                    specs.append(SourceSpec(str(child), kind, spec.limit, spec.name))
         else:
-            specs.append(SourceSpec(str(path)))
+            specs.append(SourceSpec(str(path), spec.kind, spec.limit, spec.name))
     return specs
 
 
-def read(spec: SourceSpec | str) -> Document:
-    """Read one source into a Document, or raise SourceError saying why not."""
-    location = spec.location if isinstance(spec, SourceSpec) else spec
-    if is_url(location):
-        from briefing.fetch import fetch_document
-
-        return fetch_document(location)
+def read_file(location: str) -> bytes:
     path = Path(location)
     if not path.exists():
         raise SourceError(location, "file not found. Check the path")
@@ -66,16 +95,100 @@ def read(spec: SourceSpec | str) -> Document:
     if size > MAX_FILE_BYTES:
         raise SourceError(location, f"file is {size // 2**20} MB, over the {MAX_FILE_BYTES // 2**20} MB limit for one article")
     try:
-        content = path.read_bytes()
+        return path.read_bytes()
     except OSError as e:
         raise SourceError(location, f"cannot read file: {e.strerror}") from e
+
+
+def _file_kind(path: Path, content: bytes) -> str:
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
-        kind = "text"
-    elif suffix in HTML_SUFFIXES:
-        kind = "html"
-    else:
-        # Unknown suffix: sniff, since producers save pages with odd names.
-        head = content[:2048].lstrip().lower()
-        kind = "html" if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head else "text"
-    return Document(source=location, content=content, kind=kind, url=None)
+        return "text"
+    if suffix in HTML_SUFFIXES:
+        return "html"
+    # Unknown suffix: sniff, since producers save pages with odd names.
+    head = content[:2048].lstrip().lower()
+    if head.startswith(b"<?xml") and (b"<rss" in head or b"<feed" in head or b"<rdf" in head):
+        return "feed"
+    return "html" if head.startswith((b"<!doctype html", b"<html", b"<?xml")) or b"<body" in head else "text"
+
+
+def read(spec: SourceSpec | str, fetcher: Fetcher | None = None) -> Document:
+    """Read one article source into a Document, or raise SourceError saying why not."""
+    location = spec.location if isinstance(spec, SourceSpec) else spec
+    if is_url(location):
+        from briefing.fetch import fetch_document
+
+        return fetch_document(location, fetcher)
+    content = read_file(location)
+    kind = _file_kind(Path(location), content)
+    if kind == "feed":
+        raise SourceError(location, "this is a feed, not an article; list it in [sources] to read its items")
+    return Document(source=location, content=content, kind=kind, url=None)  # type: ignore[arg-type]
+
+
+def gather(specs: Sequence[SourceSpec], fetcher: Fetcher, *, feed_limit: int = FEED_LIMIT) -> Iterator[Item]:
+    """Every article the sources name, in order: feeds contribute their newest items."""
+    from briefing import feeds
+    from briefing.fetch import document, kind_of
+
+    seen: dict[str, str] = {}
+    for spec in specs:
+        try:
+            if spec.is_url:
+                fetched = fetcher.get(spec.location)
+                kind = "feed" if spec.kind == "feed" else kind_of(fetched)
+                if kind == "feed":
+                    entries = feeds.parse(spec.location, fetched.content, base=fetched.final_url)
+                elif spec.kind == "feed":
+                    raise SourceError(spec.location, f"is listed as a feed but is {kind}, not RSS or Atom")
+                else:
+                    yield _once(seen, Item(spec.label, document(fetched)), spec.location)
+                    continue
+            else:
+                content = read_file(spec.location)
+                kind = "feed" if spec.kind == "feed" else _file_kind(Path(spec.location), content)
+                if kind != "feed":
+                    yield Item(spec.label, Document(source=spec.location, content=content, kind=kind))  # type: ignore[arg-type]
+                    continue
+                entries = feeds.parse(spec.location, content, base=None)
+        except SourceError as e:
+            yield Item(spec.label, error=e)
+            continue
+        for entry in feeds.newest(entries, spec.limit or feed_limit):
+            label = f"{spec.name or entry.feed_title or spec.location}: {entry.link or entry.title}"
+            if entry.link:
+                earlier = _seen_before(seen, entry.link)
+                if earlier:
+                    yield Item(label, duplicate_of=earlier)
+                    continue
+                try:
+                    yield _once(seen, Item(label, fetch_item(entry.link, fetcher)), entry.link)
+                except SourceError as e:
+                    yield Item(label, error=e)
+            else:
+                yield Item(label, feeds.inline_document(spec.location, entry))
+
+
+def fetch_item(link: str, fetcher: Fetcher) -> Document:
+    from briefing.fetch import check_url, document
+
+    check_url(link)
+    return document(fetcher.get(link))
+
+
+def _seen_before(seen: dict[str, str], link: str) -> str | None:
+    from briefing.state import canonical_url
+
+    return seen.get(canonical_url(link))
+
+
+def _once(seen: dict[str, str], item: Item, link: str) -> Item:
+    """The item, or a duplicate marker when the same link came earlier in this run."""
+    from briefing.state import canonical_url
+
+    key = canonical_url(item.document.url if item.document and item.document.url else link)
+    if key in seen:
+        return Item(item.label, duplicate_of=seen[key])
+    seen[key] = item.label
+    return item

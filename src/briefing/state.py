@@ -7,12 +7,19 @@ re-running `briefing make` is always safe.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
+import unicodedata
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+if TYPE_CHECKING:
+    from briefing.models import Article
 
 # Append only: never edit a migration that has shipped; add the next one.
 MIGRATIONS: tuple[str, ...] = (
@@ -40,6 +47,13 @@ MIGRATIONS: tuple[str, ...] = (
         episode_date TEXT NOT NULL,
         PRIMARY KEY (url, hash)
     );
+    """,
+    # 3: look articles up by text (the same story under another URL is still a repeat) and by
+    # episode (a re-run for a date replaces that date's articles); keep where each came from
+    """
+    ALTER TABLE articles ADD COLUMN source TEXT NOT NULL DEFAULT '';
+    CREATE INDEX articles_hash ON articles (hash);
+    CREATE INDEX articles_episode ON articles (episode_date);
     """,
 )
 
@@ -128,3 +142,64 @@ def prune_episodes(conn: sqlite3.Connection, *, keep_episodes: int = 0, keep_day
         with conn:
             conn.executemany("DELETE FROM episodes WHERE date = ?", [(d,) for d in doomed])
     return sorted(doomed.values(), key=lambda r: r.date)
+
+
+# Query parameters that only track where a reader came from; the same article carries any of them.
+TRACKING_PARAMS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid", "ocid", "cmpid", "at_medium", "at_campaign")
+
+
+def canonical_url(url: str) -> str:
+    """One spelling per article URL: lower-case scheme and host, no fragment, no tracking query."""
+    if "://" not in url:
+        return url  # a file path
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if parts.port and not (parts.scheme.lower(), parts.port) in (("http", 80), ("https", 443)):
+        host += f":{parts.port}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+             if not k.lower().startswith(TRACKING_PARAMS)]
+    return urlunsplit((parts.scheme.lower(), host, parts.path or "/", urlencode(query), ""))
+
+
+def content_hash(article: Article) -> str:
+    """sha256 of the words a listener hears: headline and body, whitespace and Unicode form evened out."""
+    text = "\n".join([article.title, *(b.text for b in article.body)])
+    text = " ".join(unicodedata.normalize("NFC", text).split())
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def article_key(article: Article) -> tuple[str, str]:
+    """(canonical URL or file path, content hash): what makes an article already briefed."""
+    return canonical_url(article.url or article.source), content_hash(article)
+
+
+def briefed_on(conn: sqlite3.Connection, article: Article, *, other_than: str) -> str | None:
+    """The date of an earlier episode (not `other_than`) that already had this text, if any."""
+    _, digest = article_key(article)
+    row = conn.execute(
+        "SELECT episode_date FROM articles WHERE hash = ? AND episode_date != ? ORDER BY episode_date LIMIT 1",
+        (digest, other_than),
+    ).fetchone()
+    return row[0] if row else None
+
+
+def record_articles(conn: sqlite3.Connection, date: str, articles: list[Article]) -> None:
+    """Make `articles` the ones briefed on `date` (a re-run replaces that date's list).
+
+    No commit here: called just before `upsert_episode`, whose commit makes the episode and
+    its articles one transaction, so a killed run records both or neither.
+    """
+    conn.execute("DELETE FROM articles WHERE episode_date = ?", (date,))
+    for a in articles:
+        url, digest = article_key(a)
+        conn.execute(
+            "INSERT OR REPLACE INTO articles (url, hash, title, episode_date, source) VALUES (?,?,?,?,?)",
+            (url, digest, a.title, date, a.source),
+        )
+
+
+def briefed(conn: sqlite3.Connection) -> list[tuple[str, str, str, str]]:
+    """Every briefed article as (episode date, url, title, hash), oldest first."""
+    return conn.execute(
+        "SELECT episode_date, url, title, hash FROM articles ORDER BY episode_date, url"
+    ).fetchall()
