@@ -45,23 +45,39 @@ def sentence_starts(text: str) -> list[int]:
 
 
 def name_runs(text: str) -> list[tuple[int, int, str]]:
-    """Capitalised word runs that may name a person: (start, end, name without titles)."""
+    """Capitalised word runs that may name a person: (start, end, name without titles).
+
+    A run is cut at words that are never names (days, months, 'The'); within a piece, words
+    up to the last title or organisation word are dropped ('Senate Majority Leader Mitch
+    McConnell' -> 'Mitch McConnell'); a piece that ends in one ('Fox News') is no person.
+    """
     out = []
     for m in re.finditer(
-        r"(?:(?:[A-Z][\w'’\-]*\.?|[A-Z]\.)(?:\s+(?:de|van|von|der|bin|al|da|la|le|di|del)\b)?\s*)+",
+        r"(?:(?:[A-Z][\w'’\-]*\.?|[A-Z]\.)(?:\s+(?:de|van|von|der|bin|al|da|la|le|di|del)\b)?[ \t]*)+",
         text,
     ):
-        words = m.group(0).split()
-        while words and (words[0].lower().strip(".") in R.NOT_NAMES
-                         or words[0].lower().strip(".") in R.TITLES):
-            words = words[1:]
-        words = [w for w in words if w.lower().strip(".") not in R.TITLES or words.index(w) > 0]
-        if not words:
-            continue
-        name = " ".join(_clean_word(w) for w in words).strip()
-        if not name or any(w.lower().strip(".,") in R.ORG_WORDS for w in words):
-            continue
-        out.append((m.start(), m.end(), name))
+        pieces: list[list[tuple[int, str]]] = [[]]
+        for w in re.finditer(r"\S+", m.group(0)):
+            word = w.group(0)
+            low = word.lower().strip(".,")
+            low = re.sub(r"['’]s$", "", low)
+            if low in R.NOT_NAMES and low not in R.TITLES:
+                pieces.append([])
+            else:
+                pieces[-1].append((m.start() + w.start(), word))
+        for piece in pieces:
+            cut = 0
+            for k, (_, word) in enumerate(piece):
+                low = word.lower().strip(".,")
+                if low in R.TITLES or low in R.ORG_WORDS:
+                    cut = k + 1
+            piece = piece[cut:]
+            if not piece:
+                continue
+            name = " ".join(_clean_word(w) for _, w in piece).strip()
+            if name:
+                end = piece[-1][0] + len(piece[-1][1])
+                out.append((piece[0][0], end, name))
     return out
 
 
@@ -115,7 +131,32 @@ class People:
         return min((c for c in cands if c[0] == last_sent), key=lambda c: c[1])[2]
 
 
-def _subject_from_words(words: list[str]) -> str | None:
+INTRO_WORDS = frozenset("in during at on after as when while before since asked pressed "
+                        "speaking writing for with by from".split())
+
+
+def _np(head: str) -> str | None:
+    """Speaker named by a stretch of words: a name, a pronoun or a description."""
+    hw = head.split()
+    if not hw:
+        return None
+    if len(hw) > 8:
+        hw = hw[-8:]
+        head = " ".join(hw)
+    if hw[-1].lower() in R.ALL_PRONOUNS:
+        return hw[-1]
+    if hw[0].lower() in DETERMINERS:
+        # "the Kazakh analyst", "another source speaking to Fox News": the description
+        return head
+    runs = name_runs(head)
+    if runs and runs[-1][1] >= len(head.rstrip()) - 2:
+        return runs[-1][2]
+    if runs:
+        return runs[-1][2]
+    return head if len(hw) <= 4 else None
+
+
+def _subject_from_words(words: list[str], participle: bool = False) -> str | None:
     """Pick the speaker out of the words before a speech verb."""
     words = [w for w in words if w not in {"—", "–", "(", ")"}]
     while words and words[-1].lower() in FILLERS | {","}:
@@ -126,37 +167,32 @@ def _subject_from_words(words: list[str]) -> str | None:
         return None
     text = " ".join(words).replace(" ,", ",")
     parts = [p.strip() for p in text.split(",") if p.strip()]
-    if not parts:
+    # drop introductory phrases: "In one tweet Friday, Trump said"
+    main = [p for p in parts if p.split()[0].lower() not in INTRO_WORDS] or parts[-1:]
+    if participle:
+        # "Trump attacked Clinton ..., saying": the subject of the main clause
+        first = main[0].split()
+        if first[0].lower() in R.ALL_PRONOUNS:
+            return first[0]
+        runs = name_runs(main[0])
+        if runs and runs[0][0] == 0:
+            return runs[0][2]
+        if first[0].lower() in DETERMINERS:
+            return " ".join(first[:4])
         return None
-    # "Michael Briggs, a spokesman for Sanders," / "the deputy minister, Roman Vassilenko,"
-    if len(parts) > 1:
-        for p in parts:
+    last = main[-1]
+    if len(main) > 1 and last.split()[0].lower() in DETERMINERS | {"who", "whose"}:
+        # "Michael Briggs, a spokesman for Sanders, said": the name before the apposition
+        for p in reversed(main[:-1]):
             runs = name_runs(p)
-            if runs and len(runs[-1][2].split()) >= 2:
+            if runs and runs[-1][1] >= len(p) - 1:
                 return runs[-1][2]
-        head = parts[0]
-    else:
-        head = parts[0]
-    hw = head.split()
-    if len(hw) > 8:
-        hw = hw[-8:]
-        head = " ".join(hw)
-    if hw[-1].lower() in R.ALL_PRONOUNS:
-        return hw[-1]
-    if hw[0].lower() in DETERMINERS and not hw[-1][:1].isupper():
-        return head
-    if hw[0].lower() in DETERMINERS:
-        # "another source speaking to Fox News": the description, not the trailing name
-        if any(not w[:1].isupper() for w in hw[1:]):
-            lower_idx = max(i for i, w in enumerate(hw) if not w[:1].isupper())
-            if any(w.lower() in R.ORG_WORDS for w in hw[lower_idx + 1:]) or lower_idx < len(hw) - 1 and hw[lower_idx].lower() in {"to", "with", "for", "of", "at", "in"}:
-                return head
-    runs = name_runs(head)
-    if runs and runs[-1][1] >= len(head.rstrip()) - 2:
-        return runs[-1][2]
-    if hw[-1][:1].isupper():
-        return _clean_word(hw[-1])
-    return head
+    if len(main) > 1 and re.fullmatch(r"[A-Z][\w.\-]*|\d+", last):
+        # "Mitch McConnell, R-Ky., said" / "Gonzalez, 55, said"
+        runs = name_runs(main[-2])
+        if runs:
+            return runs[-1][2]
+    return _np(last)
 
 
 def _subject_after_verb(words: list[str]) -> str | None:
@@ -196,8 +232,17 @@ def tokens(text: str) -> list[str]:
     return out
 
 
+PARENS = re.compile(r"\([^()]*\)")
+
+
 def attribute_after(region: str, sentence_final: bool) -> str | None:
     """Source named after a quote: '“…,” Meldekhan said' or '“…,” said one diplomat'."""
+    region = PARENS.sub(" ", region)
+    dash = re.match(r"\s*[―—–-]+\s*(.+)", region)
+    if dash:
+        runs = name_runs(dash.group(1))
+        if runs and runs[0][0] == 0:
+            return runs[0][2]  # '“…” ― Francisco Herrero': a signed comment
     toks = tokens(region)
     limit = 6 if sentence_final else 12
     for i, t in enumerate(toks[: limit + 1]):
@@ -209,6 +254,8 @@ def attribute_after(region: str, sentence_final: bool) -> str | None:
         if low in R.SPEECH_VERBS:
             pre = toks[:i]
             subj = _subject_from_words(pre) if pre and any(w not in {","} for w in pre) else None
+            if subj is not None and len(pre) > 8:
+                subj = None  # too far from the quote to be its attribution
             if subj is None:
                 subj = _subject_after_verb(toks[i + 1:])
             if subj is not None:
@@ -218,7 +265,7 @@ def attribute_after(region: str, sentence_final: bool) -> str | None:
 
 def attribute_before(region: str) -> str | None:
     """Source named before a quote: 'Hannity added, “…”' or 'Carl Bialik: “…”'."""
-    body = region.rstrip()
+    body = PARENS.sub(" ", region).rstrip()
     if not body:
         return None
     toks = tokens(body)
@@ -232,8 +279,9 @@ def attribute_before(region: str) -> str | None:
             post = [w for w in toks[i + 1:] if w not in {",", ":"}]
             pre = toks[:i]
             # "X told reporters:" – the object after the verb is the audience, not the speaker.
-            if pre and _subject_from_words(pre):
-                return _subject_from_words(pre)
+            participle = low.endswith("ing")
+            if pre and _subject_from_words(pre, participle):
+                return _subject_from_words(pre, participle)
             if post:
                 return _subject_after_verb(post)
             return None

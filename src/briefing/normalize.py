@@ -1,3 +1,231 @@
-"""Spoken text: placeholder until the rules land."""
+"""Spoken text: rewrite written news text the way a newsreader says it.
+
+`text` stays as written in the script; `spoken(text)` is what the speech engine is given.
+The rules are an ordered table (RULES below): each is a pattern, a function that says the
+match, and a line on why it is there. Order matters: URLs before dots, currencies before
+bare numbers, dates and times before numbers, numbers last.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Callable
+
+from num2words import num2words
+
+# --- Words that stand for other words ----------------------------------------------------
+# Titles and abbreviations read in full; engines otherwise say "M R" or "doctor" wrongly.
+ABBREVIATIONS: dict[str, str] = {
+    "Mr": "Mister", "Mrs": "Missus", "Ms": "Miz", "Dr": "Doctor", "Prof": "Professor",
+    "Sen": "Senator", "Rep": "Representative", "Gov": "Governor", "Gen": "General",
+    "Lt": "Lieutenant", "Col": "Colonel", "Sgt": "Sergeant", "Capt": "Captain",
+    "Rev": "Reverend", "Jr": "Junior", "Sr": "Senior", "Hon": "Honourable",
+    "Jan": "January", "Feb": "February", "Mar": "March", "Apr": "April", "Jun": "June",
+    "Jul": "July", "Aug": "August", "Sep": "September", "Sept": "September", "Oct": "October",
+    "Nov": "November", "Dec": "December",
+    "vs": "versus", "etc": "et cetera", "approx": "approximately", "govt": "government",
+}
+# Multi-letter abbreviations with their own dots.
+DOTTED: dict[str, str] = {
+    "e.g.": "for example", "i.e.": "that is", "a.m.": "a m", "p.m.": "p m",
+    "U.S.": "U S", "U.K.": "U K", "U.N.": "U N", "E.U.": "E U", "D.C.": "D C",
+}
+# Acronyms said as words, not letters (NATO is "Nato", not "N A T O").
+WORD_ACRONYMS = frozenset(
+    "NATO NASA UNESCO UNICEF OPEC ISIS ISIL AIDS COVID FIFA UEFA SWAT OFSTED OFCOM NAFTA "
+    "ASEAN SARS MERS DACA JASTA POTUS SCOTUS FEMA NIMBY LASER RADAR SCUBA".split()
+)
+# All-caps words that are ordinary words shouted, never spelt out.
+NOT_ACRONYMS = frozenset("I A OK ME WE NO OR AND THE TO OF IN IS IT ON AT BE".split())
+UNITS: dict[str, str] = {
+    "km": "kilometres", "kph": "kilometres an hour", "mph": "miles per hour",
+    "kg": "kilograms", "g": "grams", "mg": "milligrams", "lb": "pounds", "lbs": "pounds",
+    "cm": "centimetres", "mm": "millimetres", "ft": "feet", "sq": "square",
+    "MW": "megawatts", "GW": "gigawatts", "kW": "kilowatts", "kWh": "kilowatt hours",
+    "°C": "degrees Celsius", "°F": "degrees Fahrenheit", "ha": "hectares",
+}
+CURRENCIES: dict[str, tuple[str, str]] = {  # symbol -> (singular, plural)
+    "£": ("pound", "pounds"), "$": ("dollar", "dollars"), "€": ("euro", "euros"),
+    "¥": ("yen", "yen"), "₹": ("rupee", "rupees"),
+}
+SCALES: dict[str, str] = {
+    "k": "thousand", "m": "million", "mn": "million", "bn": "billion", "b": "billion",
+    "tn": "trillion", "thousand": "thousand", "million": "million", "billion": "billion",
+    "trillion": "trillion",
+}
+MONTHS = ("January February March April May June July August September October November "
+          "December").split()
+
+
+def _num(n: str, lang: str = "en") -> str:
+    """Cardinal number, decimals read 'point five'."""
+    n = n.replace(",", "")
+    try:
+        value = float(n) if "." in n else int(n)
+        return num2words(value, lang=lang)
+    except (NotImplementedError, ValueError, OverflowError, TypeError):
+        try:
+            return num2words(float(n) if "." in n else int(n), lang="en")
+        except Exception:
+            return n
+
+
+def _ordinal(n: int) -> str:
+    return num2words(n, to="ordinal")
+
+
+def _year(y: int) -> str:
+    """1991 -> 'nineteen ninety-one'; 2005 -> 'two thousand and five'."""
+    if 2000 <= y <= 2009:
+        return num2words(y)
+    return num2words(y, to="year")
+
+
+def _money(m: re.Match) -> str:
+    sym, amount, scale = m.group("sym"), m.group("amount"), (m.group("scale") or "")
+    one, many = CURRENCIES[sym]
+    scale_word = SCALES.get(scale.lower(), "")
+    if scale_word:
+        return f"{_num(amount)} {scale_word} {many}"
+    if "." in amount:
+        whole, cents = amount.replace(",", "").split(".", 1)
+        if len(cents) == 2 and sym in "£$€":
+            minor = {"£": "pence", "$": "cents", "€": "cents"}[sym]
+            unit = one if whole == "1" else many
+            if int(cents) == 0:
+                return f"{_num(whole)} {unit}"
+            return f"{_num(whole)} {unit} {_num(cents)} {minor}"
+        return f"{_num(amount)} {many}"
+    return f"{_num(amount)} {one if amount == '1' else many}"
+
+
+def _percent(m: re.Match) -> str:
+    return f"{_num(m.group(1))} per cent"
+
+
+def _iso_date(m: re.Match) -> str:
+    y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
+    if not (1 <= mo <= 12 and 1 <= d <= 31):
+        return m.group(0)
+    return f"the {_ordinal(d)} of {MONTHS[mo - 1]} {_year(y)}"
+
+
+def _day_month(m: re.Match) -> str:
+    return f"the {_ordinal(int(m.group(1)))} of {m.group(2)}"
+
+
+def _month_day(m: re.Match) -> str:
+    return f"{m.group(1)} {_ordinal(int(m.group(2)))}"
+
+
+def _time(m: re.Match) -> str:
+    h, mins, half = int(m.group(1)), m.group(2), (m.group(3) or "")
+    words = _num(str(h))
+    if mins and mins != "00":
+        words += " " + ("oh " + _num(mins[1]) if mins.startswith("0") else _num(mins))
+    elif mins == "00" and not half:
+        words += " hundred"
+    if half:
+        words += " " + " ".join(half.lower().replace(".", ""))
+    return words
+
+
+def _decade(m: re.Match) -> str:
+    """'1990s' -> 'nineteen nineties', '’80s' -> 'eighties', '2000s' -> 'two thousands'."""
+    century, decade = m.group(1), m.group(2)
+    word = {"0": "hundreds", "1": "tens", "2": "twenties", "3": "thirties", "4": "forties",
+            "5": "fifties", "6": "sixties", "7": "seventies", "8": "eighties", "9": "nineties"}[decade]
+    if not century:
+        return word
+    if century == "20" and decade == "0":
+        return "two thousands"
+    return f"{_num(century)} {word}"
+
+
+def _ordinal_match(m: re.Match) -> str:
+    return _ordinal(int(m.group(1).replace(",", "")))
+
+
+def _number(m: re.Match) -> str:
+    raw = m.group(0)
+    plain = raw.replace(",", "")
+    if re.fullmatch(r"1[1-9]\d\d|20\d\d", plain) and "," not in raw:
+        return _year(int(plain))
+    return _num(raw)
+
+
+def _acronym(m: re.Match) -> str:
+    word = m.group(0)
+    if word in NOT_ACRONYMS:
+        return word
+    if word in WORD_ACRONYMS:
+        return word.capitalize()
+    return " ".join(word)
+
+
+def _url(m: re.Match) -> str:
+    host = re.sub(r"^(https?://)?(www\.)?", "", m.group(0), flags=re.I).split("/")[0]
+    return host.replace(".", " dot ")
+
+
+def _email(m: re.Match) -> str:
+    user, host = m.group(0).split("@", 1)
+    return f"{user} at {host.replace('.', ' dot ')}"
+
+
+def _unit(m: re.Match) -> str:
+    return f"{m.group(1)} {UNITS[m.group(2)]}"
+
+
+_ABBR = "|".join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True))
+_DOTTED = "|".join(sorted(map(re.escape, DOTTED), key=len, reverse=True))
+_UNITS = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
+_SYM = "|".join(map(re.escape, CURRENCIES))
+_SCALE = "|".join(sorted(SCALES, key=len, reverse=True))
+_MONTH = "|".join(MONTHS)
+NUM = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+
+Rule = tuple[str, re.Pattern, Callable[[re.Match], str]]
+RULES: list[Rule] = [
+    # Addresses are unreadable in full; a listener needs the site, not the path.
+    ("email", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), _email),
+    ("url", re.compile(r"\b(?:https?://|www\.)\S+?(?=[\s)\]]|[.,;:!?](?:\s|$)|$)", re.I), _url),
+    # Editorial insertions: "He [Putin] needed" is read "He Putin needed", never "bracket".
+    ("brackets", re.compile(r"[\[\]{}]"), lambda m: ""),
+    ("parentheses", re.compile(r"\s*[()]\s*"), lambda m: ", "),
+    # Money before plain numbers so "$3.5m" is not read "three point five m".
+    ("currency", re.compile(rf"(?P<sym>{_SYM})\s?(?P<amount>{NUM})(?:\s?(?P<scale>{_SCALE})\b)?"), _money),
+    ("percent", re.compile(rf"({NUM})\s?(?:%|per ?cent\b)"), _percent),
+    ("iso-date", re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), _iso_date),
+    ("day-month", re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH})\b"), _day_month),
+    ("month-day", re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\d)(?![:.]\d)"), _month_day),
+    ("time", re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s?([ap]\.?m\.?)(?=\W|$)|\b(?<![\d.])(\d{1,2}):(\d{2})\b", re.I),
+     lambda m: _time(m) if m.group(1) else _time(re.match(r"(\d+):(\d+)()", m.group(0)))),
+    ("decade", re.compile(r"(?:\b(\d{2})|['’])(\d)0s\b"), _decade),
+    ("ordinal", re.compile(r"\b(\d{1,3}(?:,\d{3})*)(?:st|nd|rd|th)\b"), _ordinal_match),
+    ("number-sign", re.compile(r"\bNo\.\s?(?=\d)"), lambda m: "number "),
+    ("units", re.compile(rf"(\d)\s?({_UNITS})(?=\W|$)"), _unit),
+    ("dotted", re.compile(rf"(?<!\w)(?:{_DOTTED})(?=\W|$)"), lambda m: DOTTED[m.group(0)]),
+    ("abbreviation", re.compile(rf"\b({_ABBR})\.(?=\s)"), lambda m: ABBREVIATIONS[m.group(1)]),
+    # British style drops the full stop: "Dr Jones", "Mr Putin".
+    ("title", re.compile(r"\b(Mr|Mrs|Ms|Dr|Prof)\b(?=\s+[A-Z])"), lambda m: ABBREVIATIONS[m.group(1)]),
+    ("saint", re.compile(r"\bSt\.?(?=\s+[A-Z])"), lambda m: "Saint"),
+    ("ampersand", re.compile(r"\s&\s"), lambda m: " and "),
+    ("number", re.compile(rf"(?<![\w.]){NUM}(?![\w])"), _number),
+    ("acronym", re.compile(r"\b[A-Z]{2,5}\b"), _acronym),
+    # Dashes and ellipses are pauses: engines pause on commas, not on dash characters.
+    ("dash", re.compile(r"\s+[–—―-]{1,2}\s+|\s*[—―]\s*"), lambda m: ", "),
+    ("ellipsis", re.compile(r"\s*(?:…|\.{3,})\s*"), lambda m: ", "),
+]
+
+
 def spoken(text: str, language: str = "en") -> str:
-    return " ".join(text.split())
+    """The text as a newsreader says it: numbers, dates, money and abbreviations in words."""
+    out = text
+    for _name, pattern, say in RULES:
+        out = pattern.sub(say, out)
+    out = re.sub(r"\s+,", ",", out)
+    out = re.sub(r",(\s*,)+", ",", out)
+    out = re.sub(r"^\s*,\s*|\s*,\s*$", "", out)
+    out = re.sub(r",(?=[.!?;:])", "", out)
+    return " ".join(out.split())

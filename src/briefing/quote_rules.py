@@ -70,6 +70,8 @@ SPEECH_VERBS = frozenset(
     riffed
     read reads
     begins began
+    demanded demands demanding
+    scolded scolds
     chanted chants chanting sang sings singing
     """.split()
 )

@@ -269,9 +269,15 @@ def segment(article: Article) -> tuple[Segment, ...]:
         plans.append(spans)
 
     head: list[Segment] = []
-    for piece in (article.title, article.standfirst):
-        if piece and WORD.search(piece):
-            head.append(Segment("narrator", piece.strip(), spoken(piece.strip()), None, "", -1))
+    title = (article.title or "").strip()
+    if title and WORD.search(title):
+        # A headline may quote someone ('Trump: “I will win”'); it is read like a paragraph.
+        spans = _plan_block(title)
+        _Attributor(people).block(title, spans)
+        head.extend(_paragraph_segments(title, spans, -1))
+    standfirst = (article.standfirst or "").strip()
+    if standfirst and WORD.search(standfirst):
+        head.append(Segment("narrator", standfirst, spoken(standfirst), None, "", -1))
     if article.byline and WORD.search(article.byline):
         by = article.byline.strip()
         by = by if by.lower().startswith("by ") else f"By {by}"
