@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import http.client
 import os
-import select
+import queue
 import signal
 import subprocess
 import sys
-import time
+import threading
 from pathlib import Path
 
 import feedparser
@@ -55,14 +55,16 @@ def served(tmp_path_factory):
         stdout=subprocess.PIPE, stderr=(tmp_path / "serve.log").open("w"), env=env, text=True,
     )
     try:
-        lines = []
-        deadline = time.monotonic() + 30
-        while not any(line.startswith("Subscribe to ") for line in lines):
-            ready, _, _ = select.select([proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
-            line = proc.stdout.readline() if ready else ""
-            if not line:
-                pytest.fail(f"server did not start: {proc.poll()=}, {lines}, {(tmp_path / 'serve.log').read_text()}")
-            lines.append(line.strip())
+        # A thread reads stdout: select() on a buffered pipe misses lines already buffered.
+        q: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [q.put(line.strip()) for line in proc.stdout], daemon=True).start()
+        seen: list[str] = []
+        while not any(line.startswith("Subscribe to ") for line in seen):
+            try:
+                seen.append(q.get(timeout=30))
+            except queue.Empty:
+                pytest.fail(f"server did not start: {proc.poll()=}, {seen}, {(tmp_path / 'serve.log').read_text()}")
+        lines = seen
         feed_url = next(line for line in lines if line.startswith("Subscribe to ")).removeprefix("Subscribe to ")
         yield out, feed_url, lines
     finally:
