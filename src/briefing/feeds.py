@@ -60,6 +60,9 @@ def parse(source: str, content: bytes, *, base: str | None) -> list[Entry]:
         ))
     usable = [e for e in out if e.link or e.content]
     if not usable:
+        if parsed.get("bozo"):  # feedparser salvaged fragments of a broken document
+            problem = parsed.get("bozo_exception")
+            raise SourceError(source, f"not a valid RSS or Atom feed ({_short(problem)}); check the feed address")
         raise SourceError(source, "the feed's items have neither links nor text")
     return usable
 
