@@ -334,13 +334,12 @@ def _speakable(settings: Settings, scripts: list[Script], reports: list[ArticleR
     One failing segment costs its article, not the briefing; if the narrator cannot speak at
     all, every article fails here and nothing is made.
     """
-    from briefing.synth import Job, synthesize
-
     ok: list[Script] = []
     failed: dict[str, str] = {}
     for sc in scripts:
         try:
-            synthesize([Job(seg.spoken, voice_for(settings, seg.voice)) for seg in sc.segments])
+            # Through the clip cache: the good articles' clips are reused by the second render.
+            synthesize_for(settings, [Job(seg.spoken, voice_for(settings, seg.voice)) for seg in sc.segments])
         except EngineError as e:
             log.warning("skipped %s: %s", sc.article.source, e)
             failed[sc.article.source] = str(e)
