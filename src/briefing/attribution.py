@@ -148,6 +148,9 @@ def _np(head: str) -> str | None:
     if hw[0].lower() in DETERMINERS:
         # "the Kazakh analyst", "another source speaking to Fox News": the description
         return head
+    if hw[-1][:1].islower() and len(hw) <= 6:
+        # "Obama's former campaign strategist": a description that opens with a name
+        return head
     runs = name_runs(head)
     if runs and runs[-1][1] >= len(head.rstrip()) - 2:
         return runs[-1][2]
@@ -159,6 +162,7 @@ def _np(head: str) -> str | None:
 def _subject_from_words(words: list[str], participle: bool = False) -> str | None:
     """Pick the speaker out of the words before a speech verb."""
     words = [w for w in words if w not in {"—", "–", "(", ")"}]
+    comma_before_verb = bool(words) and words[-1] == ","
     while words and words[-1].lower() in FILLERS | {","}:
         words = words[:-1]
     while words and (words[0].lower() in {"but", "and", "so", "yet", "or", ","}):
@@ -169,6 +173,11 @@ def _subject_from_words(words: list[str], participle: bool = False) -> str | Non
     parts = [p.strip() for p in text.split(",") if p.strip()]
     # drop introductory phrases: "In one tweet Friday, Trump said"
     main = [p for p in parts if p.split()[0].lower() not in INTRO_WORDS] or parts[-1:]
+    if participle and not comma_before_verb:
+        # "footage of Hillary Clinton asking": the name right before the participle
+        runs = name_runs(text)
+        if runs and runs[-1][1] >= len(text.rstrip()) - 1:
+            return runs[-1][2]
     if participle:
         # "Trump attacked Clinton ..., saying": the subject of the main clause
         first = main[0].split()
@@ -187,7 +196,7 @@ def _subject_from_words(words: list[str], participle: bool = False) -> str | Non
             runs = name_runs(p)
             if runs and runs[-1][1] >= len(p) - 1:
                 return runs[-1][2]
-    if len(main) > 1 and re.fullmatch(r"[A-Z][\w.\-]*|\d+", last):
+    if len(main) > 1 and re.fullmatch(r"[A-Z]-[A-Z][\w.]*|\d+|[A-Z][a-z]?\.?", last):
         # "Mitch McConnell, R-Ky., said" / "Gonzalez, 55, said"
         runs = name_runs(main[-2])
         if runs:
@@ -218,15 +227,23 @@ def _subject_after_verb(words: list[str]) -> str | None:
         return _clean_word(first) if first.lower() not in R.NOT_NAMES else None
     if first.lower() in DETERMINERS:
         return " ".join(out)
+    runs = name_runs(" ".join(out))
+    if runs:
+        return runs[-1][2]  # "said 9/11 widow Terry Strada"
     return None
 
 
 def tokens(text: str) -> list[str]:
     """Words and punctuation; the full stop of 'Mr.' or an initial stays with its word."""
     out: list[str] = []
-    for t in TOKEN.findall(text):
-        if t == "." and out and (out[-1].lower() in R.ABBREVIATIONS or re.fullmatch(r"[A-Z]", out[-1])):
-            out[-1] += "."
+    raw = TOKEN.findall(text)
+    for i, t in enumerate(raw):
+        nxt = raw[i + 1] if i + 1 < len(raw) else ""
+        if t == "." and out and (
+            out[-1].lower() in R.ABBREVIATIONS or re.fullmatch(r"[A-Z]", out[-1])
+            or (re.fullmatch(r"[A-Z][\w\-]*", out[-1]) and (nxt == "," or nxt[:1].islower()))
+        ):
+            out[-1] += "."  # "Mr.", "J.", "R-Ky.,": not the end of a sentence
         else:
             out.append(t)
     return out
@@ -254,7 +271,8 @@ def attribute_after(region: str, sentence_final: bool) -> str | None:
         if low in R.SPEECH_VERBS:
             pre = toks[:i]
             subj = _subject_from_words(pre) if pre and any(w not in {","} for w in pre) else None
-            if subj is not None and len(pre) > 8:
+            head_len = pre.index(",") if "," in pre else len(pre)
+            if subj is not None and head_len > 8:
                 subj = None  # too far from the quote to be its attribution
             if subj is None:
                 subj = _subject_after_verb(toks[i + 1:])

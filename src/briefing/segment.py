@@ -11,7 +11,15 @@ import re
 from dataclasses import dataclass
 
 from . import quote_rules as R
-from .attribution import People, attribute_after, attribute_before, sentence_starts, tokens
+from .attribution import (
+    DETERMINERS,
+    People,
+    attribute_after,
+    attribute_before,
+    name_runs,
+    sentence_starts,
+    tokens,
+)
 from .models import Article, Segment
 from .normalize import spoken
 
@@ -96,10 +104,7 @@ def _right_ok(right: str, inner: str) -> bool:
         return True
     if _ends_punct(inner):
         return True
-    toks = [t.lower() for t in tokens(r)][:8]
-    if any(t in R.SPEECH_VERBS for t in toks[:6]):
-        return True
-    return False
+    return _attribution_follows(r)
 
 
 def _voiced(text: str, span: Span, floor: int, prev_voiced: bool) -> bool:
@@ -110,7 +115,7 @@ def _voiced(text: str, span: Span, floor: int, prev_voiced: bool) -> bool:
     continuation = prev_voiced and left.strip().endswith(",") and _left_ok(left)
     if not _starts_capital(inner) and not continuation:
         return False
-    if not _left_ok(left) and not (span.closed and _attribution_follows(right)):
+    if not _left_ok(left) and not (span.closed and _ends_punct(inner) and _attribution_follows(right)):
         return False
     if span.closed and not _right_ok(right, inner):
         return False
@@ -121,8 +126,22 @@ def _voiced(text: str, span: Span, floor: int, prev_voiced: bool) -> bool:
 
 
 def _attribution_follows(right: str) -> bool:
-    toks = [t.lower() for t in tokens(right)][:6]
-    return any(t in R.SPEECH_VERBS for t in toks)
+    """The words right after the quote attribute it: ', he said', ' said Smith', ' the official said'."""
+    toks = tokens(right)[:8]
+    while toks and toks[0] in {",", "—", "–"}:
+        toks = toks[1:]
+    if not toks:
+        return False
+    first = toks[0]
+    if not (first.lower() in R.SPEECH_VERBS or first[:1].isupper()
+            or first.lower() in R.ALL_PRONOUNS or first.lower() in DETERMINERS):
+        return False
+    for t in toks[:6]:
+        if t in {".", ";", "!", "?"}:
+            return False
+        if t.lower() in R.SPEECH_VERBS:
+            return True
+    return False
 
 
 def _regions(text: str, spans: list[Span], k: int) -> tuple[str, str]:
@@ -145,9 +164,12 @@ def _plan_block(text: str) -> list[Span]:
 
 
 def _colon_intro(left: str) -> bool:
-    """'Trump said in a statement:' introduces speech; 'the stance of some Catholics:' does not."""
+    """'Trump said in a statement:' or 'Carl Bialik:' introduces speech; 'as follows:' does not."""
     toks = [t.lower() for t in tokens(left)]
-    return any(t in R.SPEECH_VERBS for t in toks) or len(toks) <= 5
+    if any(t in R.SPEECH_VERBS for t in toks):
+        return True
+    runs = name_runs(left.rstrip(" :"))
+    return len(toks) <= 6 and bool(runs) and runs[-1][1] >= len(left.rstrip(" :")) - 1
 
 
 def _paragraph_segments(text: str, spans: list[Span], block: int) -> list[Segment]:
