@@ -18,6 +18,9 @@ from briefing.errors import BriefingError
 log = logging.getLogger("briefing")
 
 LOCK_NAME = "make.lock"
+# Hidden files a run writes before renaming them into place (feed.py, encode.py, pipeline.py,
+# fetch.py); one left behind means a run was killed mid-write.
+PARTIALS = (".*.part", ".*.untagged.mp3")
 
 
 class RunLocked(BriefingError):
@@ -55,6 +58,7 @@ def remove_partials(settings: Settings) -> None:
     for folder in folders:
         if not folder.is_dir():
             continue
-        for tmp in folder.glob(".*.part"):
-            log.debug("removing %s left by an interrupted run", tmp)
-            Path(tmp).unlink(missing_ok=True)
+        for pattern in PARTIALS:
+            for tmp in folder.glob(pattern):
+                log.debug("removing %s left by an interrupted run", tmp)
+                Path(tmp).unlink(missing_ok=True)
