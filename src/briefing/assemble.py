@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from math import gcd
+from pathlib import Path
 
 import numpy as np
 
@@ -38,6 +39,10 @@ class Track:
     audio: Audio
     cues: tuple[Cue, ...]
     chapters: tuple[Chapter, ...]
+    # Set by pipeline.render when the clip cache already holds this exact track's finished
+    # MP3: then `audio` is the assembled track before loudness, and the MP3 is reused.
+    encoded: Path | None = None
+    key: str | None = None  # the track's content address in the clip cache
 
 
 def _float(samples: np.ndarray) -> np.ndarray:

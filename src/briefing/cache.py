@@ -52,6 +52,14 @@ def quantize(samples: np.ndarray) -> np.ndarray:
     return np.round(np.clip(samples, -1.0, 1.0) * 32767.0).astype(np.int16)
 
 
+def track_key(samples: np.ndarray, rate: int, settings: Mapping[str, Any]) -> str:
+    """The content address of an encoded episode: its assembled samples and how it is finished."""
+    h = hashlib.sha256()
+    h.update(json.dumps({"format": CLIP_FORMAT, "rate": rate, **settings}, sort_keys=True).encode())
+    h.update(np.ascontiguousarray(samples).view(np.uint8))
+    return h.hexdigest()
+
+
 def clip_key(engine: str, engine_version: str, voice_key: str, text: str, extra: Mapping[str, Any] | None = None) -> str:
     """The content address of a clip: a hex SHA-256 of everything that shaped it."""
     doc = {
@@ -139,6 +147,37 @@ class ClipCache:
             raise
         self.stats.writes += 1
 
+    # -- encoded episodes ----------------------------------------------------------------
+    # An unchanged briefing assembles to the same samples; its MP3 is kept too, so a warm
+    # re-run skips loudness and encoding as well as synthesis. Same cap, same LRU.
+
+    def encoded_path(self, key: str) -> Path:
+        return self.root / "clips" / "mp3" / f"{key}.mp3"
+
+    def get_encoded(self, key: str) -> Path | None:
+        path = self.encoded_path(key)
+        if not path.is_file() or path.stat().st_size == 0:
+            return None
+        try:
+            os.utime(path)
+        except OSError:
+            pass
+        return path
+
+    def put_encoded(self, key: str, mp3: Path) -> None:
+        import shutil
+
+        path = self.encoded_path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
+        os.close(fd)
+        try:
+            shutil.copyfile(mp3, tmp)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
     def _entries(self) -> list[tuple[float, int, Path]]:
         out: list[tuple[float, int, Path]] = []
         clips = self.root / "clips"
@@ -148,7 +187,7 @@ class ClipCache:
             if not sub.is_dir():
                 continue
             for entry in os.scandir(sub.path):
-                if entry.name.endswith(SUFFIX) and not entry.name.startswith("."):
+                if entry.name.endswith((SUFFIX, ".mp3")) and not entry.name.startswith("."):
                     try:
                         st = entry.stat()
                     except FileNotFoundError:

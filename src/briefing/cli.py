@@ -52,8 +52,11 @@ def cli(ctx: click.Context, config_path: str | None, quiet: bool, verbose: bool)
                    "Running again for a date replaces that date's episode.")
 @click.option("--wait", type=click.FloatRange(min=0), default=0, show_default=True, metavar="SECONDS",
               help="If another run holds the lock, wait this long for it before giving up.")
+@click.option("--scheduler", metavar="tcp://HOST:8786",
+              help="Synthesize on this Dask scheduler's workers instead of this machine's cores "
+                   "(overrides [synthesis].scheduler).")
 @click.pass_context
-def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float) -> None:
+def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, scheduler: str | None) -> None:
     """Make a briefing from SOURCES (default: the sources in briefing.toml).
 
     SOURCES are files, folders, article URLs and RSS/Atom feeds. Writes output/<date>/
@@ -72,6 +75,10 @@ def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float) -> None
     quiet = ctx.obj.get("quiet", False)
     try:
         settings = _settings(ctx, required=True)
+        if scheduler is not None:
+            from dataclasses import replace
+
+            settings = replace(settings, synthesis=replace(settings.synthesis, scheduler=scheduler.strip()))
         bar = None
 
         def progress(done: int, total: int) -> None:
@@ -237,6 +244,31 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
                    f"set it to {httpd.url} for apps to fetch them from this server", err=True)
     sys.stdout.flush()
     server.serve_forever(httpd)
+
+
+@cli.command()
+@click.option("--clear", is_flag=True, help="Remove every cached clip.")
+@click.pass_context
+def cache(ctx: click.Context, clear: bool) -> None:
+    """Show the clip cache's size and entries (synthesized clips reused by later runs)."""
+    from briefing.synth import open_cache
+
+    try:
+        settings = _settings(ctx)
+    except BriefingError as e:
+        raise _fail(e) from None
+    from briefing.cache import ClipCache
+
+    store = open_cache(settings) or ClipCache(settings.cache_dir, 0)
+    if clear:
+        gone = store.clear()
+        click.echo(f"cleared {gone.entries} clips ({gone.bytes / 2**20:.1f} MB) from {store.root}")
+        return
+    use = store.usage()
+    cap = f"{settings.cache.max_mb:g} MB" if settings.cache.max_mb else "no cap"
+    state = "" if settings.cache.enabled else " (disabled in [cache])"
+    click.echo(f"{store.root}{state}")
+    click.echo(f"{use.entries} clips, {use.bytes / 2**20:.1f} MB of {cap}")
 
 
 def main() -> None:

@@ -63,6 +63,18 @@ class FetchSettings:
 
 
 @dataclass(frozen=True)
+class CacheSettings:
+    enabled: bool = True
+    max_mb: float = 1024.0  # size cap; least recently used clips go first
+
+
+@dataclass(frozen=True)
+class SynthesisSettings:
+    workers: int = 0  # local worker processes; 0: one per core
+    scheduler: str = ""  # a Dask scheduler address (tcp://HOST:8786); empty: local workers
+
+
+@dataclass(frozen=True)
 class Settings:
     root: Path  # folder of briefing.toml; relative paths start here
     config_file: Path | None
@@ -80,6 +92,8 @@ class Settings:
     feed_limit: int = 5
     max_words: int = 5000
     fetch: FetchSettings = field(default_factory=lambda: FetchSettings())
+    cache: CacheSettings = CacheSettings()
+    synthesis: SynthesisSettings = SynthesisSettings()
 
     @property
     def cast(self) -> tuple[Voice, ...]:
@@ -244,7 +258,10 @@ def from_dict(data: Mapping[str, Any], *, root: Path, config_file: Path | None =
         feed_limit=feed_limit,
         max_words=max_words,
         fetch=fetch_settings,
+        cache=_cache_settings(data.get("cache", {}), f"{where}: [cache]"),
+        synthesis=_synthesis_settings(data.get("synthesis", {}), f"{where}: [synthesis]"),
     )
+
 
 def _sources(src: Mapping, paths: list[str], where: str) -> tuple[tuple[SourceSpec, ...], int, int]:
     """[sources]: paths, [[sources.feed]] and [[sources.page]] entries, feed_limit, max_words."""
@@ -311,3 +328,20 @@ def _fetch_settings(cfg: Any, where: str) -> FetchSettings:
             raise ConfigError(f"{where}: [fetch].{key} must be a positive number, got {value!r}")
         values[key] = kind(value)
     return FetchSettings(**values)
+
+
+def _cache_settings(c: Mapping, where: str) -> CacheSettings:
+    """[cache]: enabled, max_mb."""
+    max_mb = _need(c, "max_mb", (int, float), where) if "max_mb" in c else CacheSettings.max_mb
+    if max_mb < 0:
+        raise ConfigError(f"{where}.max_mb must be 0 (no cap) or more, got {max_mb!r}")
+    return CacheSettings(enabled=bool(c.get("enabled", True)), max_mb=float(max_mb))
+
+
+def _synthesis_settings(c: Mapping, where: str) -> SynthesisSettings:
+    """[synthesis]: workers, scheduler."""
+    workers = _need(c, "workers", int, where) if "workers" in c else 0
+    if workers < 0:
+        raise ConfigError(f"{where}.workers must be 0 (one per core) or more, got {workers!r}")
+    scheduler = _need(c, "scheduler", str, where) if "scheduler" in c else ""
+    return SynthesisSettings(workers=workers, scheduler=scheduler.strip())

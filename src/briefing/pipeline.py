@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date as Date, datetime, timezone
@@ -18,7 +19,8 @@ from briefing.errors import BriefingError, EngineError, SourceError
 from briefing.loudness import normalize as normalize_loudness
 from briefing.models import Article, Audio, Episode, Script, Segment
 from briefing.sources import SourceSpec, expand, read
-from briefing.synth import Job, Progress, synthesize_for, voice_for
+from briefing.cache import track_key
+from briefing.synth import Job, Progress, open_cache, synthesize_for, voice_for
 
 log = logging.getLogger("briefing")
 
@@ -157,8 +159,25 @@ def render(settings: Settings, planned, *, progress: Progress | None = None) -> 
     track = assemble(pieces, rate)
     del pieces
     a = settings.audio
+    cache = open_cache(settings)
+    if cache is not None:
+        key = track_key(track.audio.samples, rate, finishing(settings))
+        track = replace(track, key=key, encoded=cache.get_encoded(key))
+        if track.encoded is not None:
+            return track  # an unchanged briefing: its loudness and MP3 are done already
     samples = normalize_loudness(track.audio.samples, rate, a.loudness_lufs, a.peak_dbfs)
     return replace(track, audio=replace(track.audio, samples=samples))
+
+
+def finishing(settings: Settings) -> dict:
+    """What turns an assembled track into the MP3: part of its key in the clip cache."""
+    from importlib.resources import files
+
+    code = hashlib.sha256()
+    for module in ("loudness.py", "encode.py"):
+        code.update(files("briefing").joinpath(module).read_bytes())
+    a = settings.audio
+    return {"lufs": a.loudness_lufs, "peak": a.peak_dbfs, "bitrate": a.bitrate, "code": code.hexdigest()}
 
 
 def _write_atomic(path: Path, data: str) -> None:
@@ -243,7 +262,13 @@ def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
     # Encoded and tagged under a hidden name, then renamed: the published MP3 always has its tags.
     untagged = folder / f".{stem}.untagged.mp3"
     try:
-        encode_mp3(track.audio, untagged, bitrate=settings.audio.bitrate)
+        if track.encoded is not None:
+            shutil.copyfile(track.encoded, untagged)
+        else:
+            encode_mp3(track.audio, untagged, bitrate=settings.audio.bitrate)
+            cache = open_cache(settings) if track.key else None
+            if cache is not None:
+                cache.put_encoded(track.key, untagged)
         tags.write(untagged, title=title, artist=show.author, album=show.title, date=day.isoformat(),
                    chapters=track.chapters, comment=tags.comment_for(articles), cover=artwork.embedded(cover))
         untagged.replace(mp3)
