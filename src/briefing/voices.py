@@ -1,0 +1,70 @@
+"""The voice cast: which voice reads which role, and a demo of every voice reading one passage.
+
+`briefing voices` lists the cast; `briefing voices --demo DIR` writes what
+`voicecheck voices DIR` measures (speaker distinctness, quality, intelligibility).
+"""
+
+from __future__ import annotations
+
+import re
+import wave
+from pathlib import Path
+
+import numpy as np
+
+from briefing import engines
+from briefing.config import Settings
+from briefing.engines import Voice
+from briefing.models import Audio
+
+# A neutral local-news passage of about 30 seconds: plain vocabulary, no names a recogniser
+# would mishear, numbers spelled as a newsreader says them, so differences between voices in
+# the demo come from the voices, not from the text.
+PASSAGE = (
+    "The city council voted on Tuesday to keep the late night bus service running for another "
+    "year, after a six month trial carried more passengers than expected. Officials said the "
+    "buses would run until two in the morning on weekdays, and that fares would not change. "
+    "The cost will be shared between the council and the regional transport authority. Local "
+    "shops and restaurants welcomed the decision, saying staff who work evening shifts now have "
+    "a safer way home. A review of the service is planned for next spring, when the council "
+    "will also look at adding a route to the new hospital."
+)
+
+
+def describe(settings: Settings) -> list[tuple[str, Voice]]:
+    """The cast in order: ("narrator", voice), then ("quote 1", voice), ("quote 2", voice)..."""
+    cast = settings.cast
+    return [("narrator", cast[0])] + [(f"quote {i}", v) for i, v in enumerate(cast[1:], 1)]
+
+
+def _file_stem(name: str) -> str:
+    # Voice names are TOML keys and may hold anything; keep file names portable.
+    stem = re.sub(r"[^\w.-]+", "_", name).strip("._") or "voice"
+    return f"voice_{stem}" if stem == "narrator" else stem
+
+
+def write_wav(path: Path, audio: Audio) -> None:
+    """Write `audio` as 16-bit mono PCM WAV."""
+    pcm = (np.clip(audio.samples, -1.0, 1.0) * 32767.0).round().astype("<i2")
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(audio.sample_rate)
+        w.writeframes(pcm.tobytes())
+
+
+def write_demo(settings: Settings, out_dir: Path, passage: str = PASSAGE) -> list[Path]:
+    """Write `narrator.wav`, `<voice>.wav` per quote voice and `passage.txt` into `out_dir`."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    for role, voice in describe(settings):
+        stem = "narrator" if role == "narrator" else _file_stem(voice.name)
+        audio = engines.get(voice.engine).synthesize(passage, voice)
+        path = out_dir / f"{stem}.wav"
+        write_wav(path, audio)
+        written.append(path)
+    text = out_dir / "passage.txt"
+    text.write_text(passage + "\n", encoding="utf-8")
+    written.append(text)
+    return written
