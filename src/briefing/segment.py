@@ -89,7 +89,10 @@ def _left_ok(left: str) -> bool:
     if verbs and "that" in toks[verbs[0]:]:
         return False  # "tells audiences that ..., “It's time.”": reported speech
     if left.endswith(","):
-        return any(t in R.SPEECH_VERBS for t in toks) or toks[-2:-1] == ["to"] and "according" in toks
+        # the verb must be near the quote: "Hannity added," / "said Solovey," / "X told
+        # reporters,"; "Sanders said, suggesting a few questions, including," is narration
+        near = toks[-(R.MAX_VERB_DISTANCE + 1):]
+        return any(t in R.SPEECH_VERBS for t in near) or "according" in near
     if words and words[-1] in R.SPEECH_VERBS and words[-1] not in {"read", "reads"}:
         return True
     return False
