@@ -68,11 +68,24 @@ def _seed_article(expected: dict) -> Article:
     )
 
 
-@pytest.mark.skipif(not SEEDS.exists(), reason="shared seeds not present")
-@pytest.mark.parametrize("path", sorted(SEEDS.glob("*.expected.json")), ids=lambda p: p.stem)
-def test_seed_expectations(path):
+def _cleaned_article(path: Path) -> Article:
+    from briefing.clean import clean
+    from briefing.models import Document
+
+    source = SEEDS / json.loads(path.read_text(encoding="utf-8"))["source"]
+    return clean(Document(source=str(source), content=source.read_bytes(), kind="text"))
+
+
+SEED_FILES = sorted(SEEDS.glob("*.expected.json")) if SEEDS.exists() else []
+
+
+@pytest.mark.skipif(not SEED_FILES, reason="shared seeds not present")
+@pytest.mark.parametrize("path", SEED_FILES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("via", ["body lines", "cleaner"])
+def test_seed_expectations(path, via):
     expected = json.loads(path.read_text(encoding="utf-8"))
-    script = assign_voices([segment(_seed_article(expected))], "joe", ["ada", "ben", "cleo", "dan"])[0]
+    article = _seed_article(expected) if via == "body lines" else _cleaned_article(path)
+    script = assign_voices([segment(article)], "joe", ["ada", "ben", "cleo", "dan"])[0]
     quotes = [s for s in script if s.role == "quote"]
     assert [q.text for q in quotes] == [v["text"] for v in expected["voiced_quotes"]]
     for q, v in zip(quotes, expected["voiced_quotes"]):
