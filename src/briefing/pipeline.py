@@ -165,7 +165,7 @@ def render(settings: Settings, planned, *, progress: Progress | None = None) -> 
         track = replace(track, key=key, encoded=cache.get_encoded(key))
         if track.encoded is not None:
             return track  # an unchanged briefing: its loudness and MP3 are done already
-    samples = normalize_loudness(track.audio.samples, rate, a.loudness_lufs, a.peak_dbfs)
+    samples = normalize_loudness(track.audio.samples, rate, a.loudness_lufs, a.peak_dbfs, bitrate=a.bitrate)
     return replace(track, audio=replace(track.audio, samples=samples))
 
 

@@ -1,0 +1,52 @@
+"""Loudness as a listener's app measures it: the decoded MP3, whatever the engine's raw level."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyloudnorm
+import pytest
+
+from briefing.encode import encode_mp3
+from briefing.ffmpeg import decode
+from briefing.loudness import integrated_lufs, normalize, peak_dbfs
+from briefing.models import Audio
+
+RATE = 22050
+
+
+def speechlike(seconds: float, peak: float, seed: int = 1) -> np.ndarray:
+    """Voiced syllables (a gliding 100-200 Hz pitch with harmonics), 3-4 a second, short pauses
+    between words and a few plosive-like clicks: like the bundled voice, it peaks at `peak` with
+    loudness some 20 dB under it."""
+    rng = np.random.default_rng(seed)
+    n = int(seconds * RATE)
+    t = np.arange(n) / RATE
+    f0 = 150 + 50 * np.sin(2 * np.pi * 0.3 * t)
+    phase = 2 * np.pi * np.cumsum(f0) / RATE
+    voiced = sum(np.sin(k * phase + rng.random() * 6.28) / k for k in range(1, 25))
+    syllables = np.abs(np.sin(2 * np.pi * 1.8 * t)) ** 1.5
+    words = rng.random(n // 4410 + 1).repeat(4410)[:n] > 0.2  # a tenth-of-a-second pause now and then
+    x = voiced * syllables * words
+    x[rng.integers(0, n, 30)] += rng.choice([-1, 1], 30) * 6 * np.std(x)  # clicks set the raw peak
+    return (x / np.max(np.abs(x)) * peak).astype(np.float32)
+
+
+def test_fast_lufs_equals_pyloudnorm():
+    x = speechlike(7.3, 0.8)
+    assert integrated_lufs(x, RATE) == pytest.approx(pyloudnorm.Meter(RATE).integrated_loudness(x.astype(np.float64)), abs=1e-6)
+
+
+@pytest.mark.parametrize("peak", [1.0, 0.1])  # a hot engine clipping at 0 dBFS, a quiet one at -20 dBFS
+def test_encoded_episode_is_at_minus_16_lufs_with_peaks_under_minus_1(tmp_path, peak):
+    x = speechlike(20, peak)
+    y = normalize(x, RATE, -16.0, -1.0, bitrate="96k")
+    heard = decode(encode_mp3(Audio(y, RATE), tmp_path / "ep.mp3", bitrate="96k"))
+    assert heard.sample_rate == 44100
+    assert integrated_lufs(heard.samples, heard.sample_rate) == pytest.approx(-16.0, abs=0.5)
+    assert peak_dbfs(heard.samples) <= -1.0
+
+
+def test_silence_stays_silent():
+    assert not normalize(np.zeros(RATE * 2, dtype=np.float32), RATE, -16.0, -1.0).any()
