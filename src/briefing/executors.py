@@ -278,7 +278,7 @@ class DaskCluster:
                                   pure=False)
         index = {f.key: i for f, i in zip(futures, order)}
         try:
-            for f in as_completed(futures):
+            for f in as_completed(futures, loop=self.client.loop):
                 yield index[f.key], _clip(f.result())
         finally:
             for f in futures:
