@@ -116,8 +116,17 @@ def _sniff_binary(content: bytes) -> str | None:
 def _detect(content: bytes) -> str | None:
     from charset_normalizer import from_bytes
 
-    best = from_bytes(content[: rules.CHARSET_SAMPLE_BYTES]).best()
-    return best.encoding if best is not None else None
+    results = from_bytes(content[: rules.CHARSET_SAMPLE_BYTES])
+    best = results.best()
+    if best is None:
+        return None
+    # Western text fits several 8-bit code pages equally well; among guesses as good as the
+    # best, take Windows-1252, by far the commonest legacy encoding on the web.
+    for match in results:
+        if abs(match.chaos - best.chaos) <= 0.005 and abs(match.coherence - best.coherence) <= 0.01:
+            if "cp1252" in match.could_be_from_charset:
+                return "cp1252"
+    return best.encoding
 
 
 def _control_share(text: str) -> float:
@@ -143,7 +152,14 @@ def decode(doc: Document) -> str:
         return ""
     declared = _declared_charset(doc, content[:4096])
     text: str | None = None
-    if declared:
+    if declared and not declared.startswith(("utf-16", "utf-32")):
+        # Bytes that are valid UTF-8 with non-ASCII characters are UTF-8 whatever the page
+        # says (a legacy declaration left in a template); by chance that almost never happens.
+        try:
+            text = content.decode("utf-8")
+        except UnicodeDecodeError:
+            text = None
+    if text is None and declared:
         try:
             text = content.decode(declared)
         except (UnicodeDecodeError, LookupError):

@@ -129,22 +129,34 @@ def _metadata(tree, traf) -> dict:
     byline = _ld_name(article_ld.get("author")) or _meta(tree, "author", "article:author", "byl", "parsely-author", "sailthru.author", "dc.creator")
     if byline and byline.startswith(("http://", "https://")):
         byline = None
-    if not byline and traf is not None and traf.author:
-        byline = traf.author
+    if not byline:
+        byline = _byline_from_page(tree)
     site = _meta(tree, "og:site_name", "application-name", "twitter:site") or (_ld_name(article_ld.get("publisher")) if article_ld else None)
     if not site and traf is not None:
         site = traf.sitename
     if site and site.startswith("@"):
         site = site[1:]
     published = _ld_str(article_ld.get("datePublished")) or _meta(tree, "article:published_time", "datePublished", "pubdate", "date", "dc.date", "sailthru.date", "parsely-pub-date")
-    if not published and traf is not None:
-        published = traf.date
+    if not published:
+        times = tree.xpath("//time/@datetime")
+        published = times[0] if times else None
     description = _ld_str(article_ld.get("description")) or _meta(tree, "og:description", "description", "twitter:description")
     url = _meta(tree, "og:url")
     if not url:
         links = tree.xpath('//link[@rel="canonical"]/@href')
         url = links[0] if links else None
     return {"title": title or "", "byline": byline, "site": site, "published": published, "description": description, "url": url}
+
+
+def _byline_from_page(tree) -> str | None:
+    """A byline from an element marked as one (rel=author, class or itemprop author)."""
+    from .clean_blocks import byline_name
+
+    for el in tree.xpath('(//*[@rel="author" or @itemprop="author" or contains(@class, "byline") or contains(@class, "author-name")])[position() <= 3]'):
+        text = normalise_space(el.text_content())
+        if 2 <= len(text) <= 80:
+            return byline_name(text) or (text if len(text.split()) <= 5 and not text.lower().startswith("by ") else None)
+    return None
 
 
 def _ld_str(value) -> str | None:
@@ -315,28 +327,31 @@ def clean_html(html: str, source: str, url: str | None = None) -> Article:
     tree = _parse(html)
     if tree is None:
         raise NoArticleFound(source, "the page could not be parsed as HTML")
+    meta = _metadata(tree, None)
+    page_title = tree.find(".//title")
+    page_title = normalise_space(page_title.text_content()) if page_title is not None else ""
     try:
+        # Our own parse is handed over (trafilatura cleans a copy); its metadata pass is
+        # skipped, as the page's tags are read above: together a third of its time.
         traf = trafilatura.bare_extraction(
-            tree if False else html,
+            tree,
             url=url,
             favor_precision=True,
             include_comments=False,
             include_tables=True,
-            with_metadata=True,
+            with_metadata=False,
         )
     except (RecursionError, ValueError, etree.LxmlError):
         traf = None
-    meta = _metadata(tree, traf)
     blocks = _traf_blocks(traf.body) if traf is not None and traf.body is not None else []
     if _words(blocks) < FALLBACK_WORDS:
         alt = _readability_blocks(html)
         if _words(alt) > _words(blocks):
             blocks = alt
-    page_title = tree.find(".//title")
     return finish_article(
         blocks,
         marked_standfirst=_marked_standfirst(tree, meta["description"], blocks),
-        other_titles=(normalise_space(page_title.text_content()) if page_title is not None else "",),
+        other_titles=(page_title,),
         source=source,
         title=meta["title"],
         byline=meta["byline"],

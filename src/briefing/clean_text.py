@@ -207,6 +207,11 @@ def _region(lines: list[Line]) -> tuple[int, int]:
             best, best_start, best_end = run, run_start, i + 1
     if best <= 0:
         return 0, 0
+    # A closing one-line paragraph ("He then started sobbing.") costs more than it adds
+    # on its own; a short sentence right after the best stretch still belongs to it.
+    while best_end < len(lines) and lines[best_end].kind == SHORT and lines[best_end].words >= 3 \
+            and _is_sentence(lines[best_end].text) and not lines[best_end].bullet:
+        best_end += 1
     # Stop at a comments / related-links head once enough of the story has been read.
     seen = 0
     for i in range(best_start, best_end):
@@ -270,9 +275,16 @@ def clean_text(text: str, source: str, url: str | None = None) -> Article:
         keep = list(range(len(lines)))
     else:
         start, end = _region(lines)
-        if end <= start:
-            raise NoArticleFound(source, "no stretch of story text among the page's lines")
-        keep = [i for i in range(start, end) if lines[i].kind == GOOD or (lines[i].kind == SHORT and _keep_short(lines, i, start, end))]
+        if end > start:
+            keep = [i for i in range(start, end) if lines[i].kind == GOOD or (lines[i].kind == SHORT and _keep_short(lines, i, start, end))]
+        else:
+            # No line reads as a story paragraph (very short sentences, or a language whose
+            # stop words we lack): keep every sentence that is not clutter, and let the
+            # word count decide whether that is an article.
+            keep = [i for i, line in enumerate(lines) if line.kind != BAD and _is_sentence(line.text)]
+            if not keep:
+                raise NoArticleFound(source, "no stretch of story text among the page's lines")
+            start, end = keep[0], keep[-1] + 1
 
     # Headline, standfirst and byline: just above the body (or its first lines).
     title, byline, standfirst = "", None, None

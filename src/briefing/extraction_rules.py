@@ -12,10 +12,10 @@ import re
 
 # --- Input limits -------------------------------------------------------------------------
 
-# Largest decoded page the cleaner parses. Real article pages are under 2 MB of HTML once
+# Largest decoded page the cleaner parses. Real article pages are under 1 MB of HTML once
 # scripts, styles and inline data are dropped; a 50 MB page is a mistake or an attack, and
 # parsing all of it costs seconds and hundreds of MB. The article is near the top anyway.
-MAX_HTML_CHARS = 6_000_000
+MAX_HTML_CHARS = 2_000_000
 # Raw page text: the same reasoning, in characters of text.
 MAX_TEXT_CHARS = 3_000_000
 # Gzip-compressed input is inflated up to this many bytes, no more (a "zip bomb" guard).
