@@ -258,6 +258,8 @@ def test_episodes_accumulate_replace_by_date_and_expire(tmp_path):
         "briefing-2026-11-21.txt", "briefing-2026-11-21.vtt",
     ]
     assert not [p for p in out.rglob(".*")]  # no temporaries left behind
+    # a web server running as another user can read everything published
+    assert {oct(p.stat().st_mode & 0o777) for p in out.rglob("*") if p.is_file()} == {"0o644"}
 
 
 def test_a_bad_retention_setting_fails_before_synthesis(tmp_path):

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from briefing.errors import ConfigError
 from briefing.safe_text import one_line
+from briefing.transcript import PUBLIC
 
 MIN_PX, MAX_PX = 1400, 3000
 GENERATED_PX = 3000
@@ -105,6 +106,7 @@ def _write_if_changed(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, PUBLIC)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

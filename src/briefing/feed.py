@@ -20,7 +20,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from briefing.config import Settings
 from briefing.safe_text import one_line, xml_safe
 from briefing.state import EpisodeRow
-from briefing.transcript import CHAPTERS_TYPE, TRANSCRIPT_TYPE
+from briefing.transcript import CHAPTERS_TYPE, PUBLIC, TRANSCRIPT_TYPE
 
 FEED_NAME = "feed.xml"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -186,6 +186,7 @@ def write(settings: Settings, rows: list[EpisodeRow], *, cover: str | None = Non
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, PUBLIC)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -189,6 +189,7 @@ def _write_atomic(path: Path, data: str) -> None:
         f.write(data)
         f.flush()
         os.fsync(f.fileno())
+    os.chmod(tmp, transcript.PUBLIC)  # mkstemp made it 0600; web servers must read it
     os.replace(tmp, path)
 
 
@@ -271,6 +272,7 @@ def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
                 cache.put_encoded(track.key, untagged)
         tags.write(untagged, title=title, artist=show.author, album=show.title, date=day.isoformat(),
                    chapters=track.chapters, comment=tags.comment_for(articles), cover=artwork.embedded(cover))
+        untagged.chmod(transcript.PUBLIC)  # mkstemp made it 0600; web servers must read it
         untagged.replace(mp3)
     finally:
         untagged.unlink(missing_ok=True)

@@ -20,6 +20,7 @@ CHAPTERS_VERSION = "1.2.0"
 CHAPTERS_TYPE = "application/json+chapters"
 TRANSCRIPT_TYPE = "text/vtt"
 NARRATOR = "Narrator"
+PUBLIC = 0o644  # published files: readable by the web server that serves output/
 
 
 def timestamp(seconds: float) -> str:
@@ -81,6 +82,7 @@ def write_text(path: Path, data: str) -> Path:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
+        os.chmod(tmp, PUBLIC)  # mkstemp makes 0600; the web server publishing output/ must read it
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
