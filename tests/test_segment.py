@@ -54,6 +54,14 @@ def test_head_segments_come_first():
     ]
 
 
+def test_right_to_left_paragraphs_are_kept():
+    arabic = "أعلنت البلدية اليوم افتتاح الجسر الجديد فوق النهر."
+    hebrew = "העירייה הודיעה היום על פתיחת הגשר החדש."
+    segs = segment(_article([arabic, hebrew, "«نحن سعداء جدا بهذا»، قال رئيس البلدية."]))
+    assert [s.text for s in segs if s.block in (0, 1)] == [arabic, hebrew]
+    assert any("نحن" in s.text for s in segs if s.block == 2)
+
+
 def test_spoken_is_normalised_and_text_kept():
     segs = segment(_article(["“He [Putin] needed 2,000 troops,” said one analyst."]))
     q = [s for s in segs if s.role == "quote"][0]

@@ -9,7 +9,7 @@ from hypothesis import given, settings, strategies as st
 from briefing.models import Article, Block
 from briefing.segment import segment
 
-WORD = re.compile(r"[A-Za-z0-9]+")
+WORD = re.compile(r"[^\W_]+")
 PIECES = st.sampled_from([
     "“", "”", '"', "‘", "’", "'", ",", ".", ":", " ", " ", " said ", " he said", " Smith ",
     "Aidos Meldekhan", " according to ", "―", " — ", "(", ")", "[", "]", "Mr.", " U.S. ",

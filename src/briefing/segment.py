@@ -23,7 +23,7 @@ from .attribution import (
 from .models import Article, Segment
 from .normalize import spoken
 
-WORD = re.compile(r"[A-Za-z0-9]+")
+WORD = re.compile(r"[^\W_]+")  # any script: Arabic and Hebrew paragraphs are words too
 LEAD_SKIP = " \t\n.…-–—[(‘'\"“"
 
 
