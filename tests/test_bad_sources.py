@@ -193,7 +193,6 @@ def test_non_utf8_pages_are_decoded(declared, tmp_path, server, published, brief
     assert "\ufffd" not in text
 
 
-@pytest.mark.xfail(strict=True, reason="segment.py drops Arabic and Hebrew paragraphs entirely (issue 7)")
 def test_right_to_left_text_is_kept(tmp_path, server, published, briefing_home):
     config, _ = published
     arabic = "أعلنت البلدية اليوم افتتاح الجسر الجديد فوق النهر بعد سنتين من العمل المتواصل."
