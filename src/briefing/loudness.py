@@ -48,20 +48,37 @@ def integrated_lufs(samples: np.ndarray, rate: int) -> float:
     which matters because levelling measures the whole episode several times.
     """
     import pyloudnorm
+    from scipy.signal import lfilter
 
     if len(samples) < rate // 2:
         return float("-inf")
     meter = pyloudnorm.Meter(rate)
-    data = samples.astype(np.float64)
-    for stage in meter._filters.values():
-        data = stage.apply_filter(data)
+    n = len(samples)
     block, step = meter.block_size, meter.block_size * (1.0 - meter.overlap)
-    count = int(np.round((len(data) / rate - block) / step)) + 1
+    count = int(np.round((n / rate - block) / step)) + 1
     lo = (block * np.arange(count) * (1.0 - meter.overlap) * rate).astype(np.int64)
     hi = (block * (np.arange(count) * (1.0 - meter.overlap) + 1) * rate).astype(np.int64)
-    energy = np.concatenate(([0.0], np.cumsum(data * data)))
-    hi = np.minimum(hi, len(data))
-    z = (energy[hi] - energy[lo]) / (block * rate)
+    hi = np.minimum(hi, n)
+    # Filter and sum energy chunk by chunk (filter state carried across), keeping only the
+    # cumulative energy at block edges: memory stays at a chunk, not 3 float64 copies of an
+    # hour-long episode.
+    stages = [(st.b, st.a, st.passband_gain) for st in meter._filters.values()]
+    states = [np.zeros(max(len(b), len(a)) - 1) for b, a, _ in stages]
+    edges = np.unique(np.concatenate((lo, hi)))
+    at_edge = np.zeros(len(edges))
+    carry = 0.0
+    for start in range(0, n, _CHUNK):
+        data = samples[start : start + _CHUNK].astype(np.float64)
+        for k, (b, a, gain) in enumerate(stages):
+            data, states[k] = lfilter(b, a, data, zi=states[k])
+            data *= gain
+        energy = np.cumsum(data * data)
+        energy += carry
+        end = start + len(data)
+        pick = (edges > start) & (edges <= end)
+        at_edge[pick] = energy[edges[pick] - start - 1]
+        carry = float(energy[-1])
+    z = (at_edge[np.searchsorted(edges, hi)] - at_edge[np.searchsorted(edges, lo)]) / (block * rate)
     with np.errstate(divide="ignore"):
         loud = -0.691 + 10.0 * np.log10(z)
     gated = z[loud >= -70.0]
@@ -133,7 +150,7 @@ class _Leveller:
     again to a slightly different target (after the codec check) takes a pass or two."""
 
     def __init__(self, samples: np.ndarray, rate: int):
-        self.samples = samples.astype(np.float32)
+        self.samples = samples.astype(np.float32, copy=False)  # not mutated: no second copy
         self.rate = rate
         self.envelope = true_peak_envelope(self.samples)  # scales with gain: measured once
         self.raw_lufs = integrated_lufs(self.samples, rate)
