@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
+from . import quote_model as QM
 from . import quote_rules as R
 from .attribution import (
     DETERMINERS,
@@ -38,6 +40,8 @@ class Span:
     closed: bool
     voiced: bool = False
     speaker: str | None = None
+    context: QM.Context | None = None  # what the voicing model saw
+    how: str = ""  # how the speaker was found: after, before, cont, prior, colon, later, open
 
 
 def find_spans(text: str) -> list[Span]:
@@ -211,14 +215,34 @@ def _narration(text: str, spans: list[Span]) -> str:
 class _Attributor:
     """Walks the paragraphs in order, giving each voiced quotation its speaker."""
 
-    def __init__(self, people: People):
+    def __init__(self, people: People, decide: Callable[[QM.Context], bool] = QM.keep):
         self.people = people
+        self.decide = decide
+        self.block_index = 0
         self.sentence = 0
         self.offset = 0
         self.last_speaker: str | None = None
         self.prev_narration = ""
         self.prev_had_voiced = False
         self.open_speaker: str | None = None  # a voiced quote left open at paragraph end
+
+    def _context(self, t: str, spans: list[Span], k: int, spk: str | None,
+                 starts_para: bool) -> QM.Context:
+        sp = spans[k]
+        inner = t[sp.inner_start:sp.inner_end]
+        prev_end = spans[k - 1].end if k else 0
+        left = t[_sentence_start(t, sp.start, prev_end):sp.start]
+        right = t[sp.end:]
+        return QM.Context(
+            text=t, inner=inner, left=left, right=right, closed=sp.closed,
+            starts_capital=_starts_capital(inner), ends_sentence=_ends_sentence(inner),
+            ends_comma=inner.rstrip().rstrip("’'\"”)").endswith(","),
+            left_ok=_left_ok(left), attribution_follows=_attribution_follows(right),
+            how=sp.how, speaker=spk, n_spans=len(spans), index=k, block=self.block_index,
+            prev_voiced=self.prev_had_voiced,
+            verb_in_left=any(w.lower() in R.SPEECH_VERBS for w in tokens(left)),
+            starts_paragraph=starts_para, start=sp.start, end=sp.end,
+        )
 
     def block(self, t: str, spans: list[Span]) -> None:
         people = self.people
@@ -234,26 +258,29 @@ class _Attributor:
             inner = t[spans[k].inner_start:spans[k].inner_end]
             spk = attribute_after(after, _ends_sentence(inner)) if spans[k].closed else None
             found[k] = spk or attribute_before(before)
+            spans[k].how = "after" if spk else "before"
         people.note(_narration(t, spans), self.sentence, self.offset)
         for k in voiced:
             sp = spans[k]
             spk = found[k]
             starts_para = not t[:sp.start].strip()
             if spk is None:
+                sp.how = ""
                 prior = [found[j] for j in voiced if j < k and found[j] is not None]
                 later = [found[j] for j in voiced if j > k and found[j] is not None]
                 tail = self.prev_narration.rstrip()
                 if k == voiced[0] and cont is not None:
-                    spk = cont or None
+                    spk, sp.how = cont or None, "cont"
                 elif prior or any(spans[j].voiced for j in voiced if j < k):
-                    spk = prior[-1] if prior else self.last_speaker
+                    spk, sp.how = (prior[-1] if prior else self.last_speaker), "prior"
                 elif starts_para and tail.endswith(":") and _colon_intro(
                         tail[_sentence_start(tail, len(tail), 0):]):
                     spk = attribute_before(tail[_sentence_start(tail, len(tail), 0):])
-                    spk = spk or self.last_speaker
+                    spk, sp.how = spk or self.last_speaker, "colon"
                 elif later:
-                    spk = later[0]
+                    spk, sp.how = later[0], "later"
                 elif starts_para and sp.closed:
+                    sp.how = "open"
                     # a quotation opening its paragraph with no attribution: the speaker of
                     # the previous quotation, else the person the story is about
                     spk = (self.last_speaker if self.prev_had_voiced else None) or people.salient(
@@ -268,6 +295,11 @@ class _Attributor:
                     spk = people.salient(self.offset + sp.start) or spk
             if spk is not None:
                 spk = people.canonical(spk)
+            sp.context = self._context(t, spans, k, spk, starts_para)
+            if not self.decide(sp.context):
+                sp.voiced = False  # a partial or scare quote: the narrator reads it
+                continue
+            if spk is not None:
                 people.mention(self.sentence + len(sentence_starts(t[:sp.end] + " X")) - 1,
                                self.offset + sp.end, spk)
                 self.last_speaker = spk
@@ -278,15 +310,22 @@ class _Attributor:
         self.offset += len(t) + 2
         self.prev_narration = _narration(t, spans)
         self.prev_had_voiced = any(s.voiced for s in spans)
+        self.block_index += 1
 
 
-def segment(article: Article) -> tuple[Segment, ...]:
-    """Narrator and quote segments in reading order, quotes attributed to a resolved speaker."""
+def segment(article: Article, decide: Callable[[QM.Context], bool] | None = None
+            ) -> tuple[Segment, ...]:
+    """Narrator and quote segments in reading order, quotes attributed to a resolved speaker.
+
+    `decide` keeps or drops each candidate quotation (default: the packaged voicing model);
+    bench/train_quotes.py passes one that records the candidates instead.
+    """
+    decide = decide or QM.keep
     people = People()
     blocks = [b.text for b in article.body]
     for t in [article.title, article.standfirst or "", *blocks]:
         people.learn(t)
-    attributor = _Attributor(people)
+    attributor = _Attributor(people, decide)
     plans: list[list[Span]] = []
     for t in blocks:
         spans = _plan_block(t)
@@ -298,7 +337,7 @@ def segment(article: Article) -> tuple[Segment, ...]:
     if title and WORD.search(title):
         # A headline may quote someone ('Trump: “I will win”'); it is read like a paragraph.
         spans = _plan_block(title)
-        _Attributor(people).block(title, spans)
+        _Attributor(people, decide).block(title, spans)
         head.extend(_paragraph_segments(title, spans, -1))
     standfirst = (article.standfirst or "").strip()
     if standfirst and WORD.search(standfirst):
