@@ -111,8 +111,10 @@ def test_online_engines_run_with_bounded_concurrency_and_a_rate_limit():
     clips = synthesize(jobs, network=NetworkPool(concurrency=3, rate=40.0))
     assert [len(c.pcm) for c in clips] == [len(j.text) * 10 for j in jobs]
     assert 1 < Online.most <= 3
-    gaps = np.diff(sorted(Online.starts))
-    assert gaps.min() >= 1 / 40 - 0.005
+    # Starts are spaced 1/40 s apart; a loaded machine may wake a thread late (so one gap
+    # looks short), but 12 starts can never fit in less than 11 spacings.
+    starts = sorted(Online.starts)
+    assert starts[-1] - starts[0] >= 11 / 40 - 0.01
 
 
 def test_the_rate_limiter_spaces_starts_evenly():
