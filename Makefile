@@ -25,3 +25,7 @@ test: $(STAMP)
 
 clean-output:
 	rm -rf output .briefing
+
+## Speed of briefing make against Piper's own CLI: cold/warm cache, 1-10 articles, LocalCluster (~20 min)
+bench-speed: $(STAMP)
+	$(BIN)/python bench/speed.py --runs 3
