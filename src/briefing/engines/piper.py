@@ -70,6 +70,9 @@ def _load(path: Path, threads: int | None):
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    # The CPU arena keeps the largest sentence's buffers for the process's life: 1.7 GB per
+    # worker after a long article, against ~0.3 GB without it, and no slower.
+    options.enable_cpu_mem_arena = False
     with open(f"{path}.json", encoding="utf-8") as f:
         config = PiperConfig.from_dict(json.load(f))
     session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
