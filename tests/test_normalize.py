@@ -40,8 +40,8 @@ TABLES = {
         ("24 percent", "twenty-four per cent"),
     ],
     "dates": [
-        ("on 6 January", "on the sixth of January"),
-        ("2022-01-06", "the sixth of January twenty twenty-two"),
+        ("on 6 January", "on sixth January"),
+        ("2022-01-06", "sixth January twenty twenty-two"),
         ("September 26", "September twenty-sixth"),
     ],
     "times": [
