@@ -23,6 +23,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+## Score quote detection on the annotated dev split (figures and the ten worst articles)
+bench-quotes: $(STAMP)
+	$(BIN)/python bench/quotes.py --jobs 2
+
 clean-output:
 	rm -rf output .briefing
 
