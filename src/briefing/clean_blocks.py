@@ -76,6 +76,15 @@ def byline_name(text: str) -> str | None:
         return None
     if not name[0].isupper():
         return None
+    # BYLINE_RE ignores case (for "BY JANE DOE"), so check the name's words here: every
+    # word but a particle or a joiner is capitalised ("By Bunu Qy Tai for." is a sentence).
+    for word in re.findall(r"[\w'’.\-]+", name):
+        if word[0].islower() and word.lower() not in rules.BYLINE_LOWER_WORDS:
+            return None
+    # A byline does not end a sentence: "By Jane Doe." is a sentence, "By J. R. R." an initial.
+    stripped = text.rstrip()
+    if stripped.endswith(("!", "?")) or (stripped.endswith(".") and len(re.sub(r"\W", "", stripped.split()[-1])) > 2):
+        return None
     return name
 
 
@@ -118,6 +127,7 @@ def finish_article(
     drop_clutter: bool = True,
     marked_standfirst: bool = False,
     other_titles: tuple[str, ...] = (),
+    drop_header_repeats: bool = True,
 ) -> Article:
     """Apply narration clean-up to `blocks` and build the Article, or raise NoArticleFound."""
     title = normalise_space(title or "")
@@ -132,7 +142,7 @@ def finish_article(
             continue
         key = _key(text)
         # The headline, byline and standfirst are read before the body, not again in it.
-        if i < 6 and title_key and key == title_key:
+        if drop_header_repeats and i < 6 and title_key and key == title_key:
             continue
         if i < 8 and (byline_name(text) or (byline_key and key in (byline_key, "by " + byline_key))):
             continue

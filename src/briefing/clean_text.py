@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from . import extraction_rules as rules
-from .clean_blocks import byline_name, finish_article, is_clutter, normalise_space
+from .clean_blocks import MIN_ARTICLE_WORDS, byline_name, finish_article, is_clutter, normalise_space
 from .errors import NoArticleFound
 from .models import Article, Block
 
@@ -255,8 +255,17 @@ def _looks_like_title(line: Line) -> bool:
 
 
 def _plain(lines: list[Line]) -> bool:
-    """A clutter-free article: no furniture or clutter lines, no bullets."""
-    return not any(line.kind == BAD or line.bullet for line in lines)
+    """A clutter-free article: no furniture, no bullets, no clutter but whole sentences.
+
+    A text of paragraphs may end "Read the rest here." or "Source: NATO.": written by its
+    author, as sentences, and read with the rest. A page copied from a browser always has
+    furniture that is not a sentence (menus, dates, counters, separators), so it is never
+    taken for a plain text.
+    """
+    return not any(
+        line.bullet or (line.kind == BAD and not (line.words >= 2 and _SENTENCE_END.search(line.text)))
+        for line in lines
+    )
 
 
 def clean_text(text: str, source: str, url: str | None = None) -> Article:
@@ -270,7 +279,8 @@ def clean_text(text: str, source: str, url: str | None = None) -> Article:
     _mark_repeats(lines)
     if not lines:
         raise NoArticleFound(source, "the file is empty")
-    if _plain(lines):
+    plain = _plain(lines)
+    if plain:
         start, end = 0, len(lines)
         keep = list(range(len(lines)))
     else:
@@ -299,7 +309,9 @@ def clean_text(text: str, source: str, url: str | None = None) -> Article:
     title_at = None
     search_end = byline_at if byline_at is not None and byline_at < first + 4 else first + 1
     for j in range(search_end - 1, header_from - 1, -1):
-        if j == first and not _plain(lines) and lines[j].kind == GOOD:
+        if lines[j].kind == GOOD and (j == first or plain):
+            # A story paragraph is not a headline, even one written in title case; in a
+            # clutter-free text every sentence-like line is a paragraph to narrate.
             continue
         if _looks_like_title(lines[j]):
             title_at = j
@@ -310,6 +322,10 @@ def clean_text(text: str, source: str, url: str | None = None) -> Article:
                     standfirst = lines[between[0]].text
                     keep = [k for k in keep if k != between[0]]
             break
+    if title_at is not None and plain and sum(lines[k].words for k in keep if k != title_at) < MIN_ARTICLE_WORDS:
+        # A short clutter-free text: its first line is read as part of the story rather
+        # than leave too little to count as an article.
+        title_at, standfirst = None, None
     if title_at is not None:
         # Only a line that reads as a headline leaves the body; a first paragraph stays.
         title = lines[title_at].text
@@ -331,6 +347,8 @@ def clean_text(text: str, source: str, url: str | None = None) -> Article:
         url=url,
         standfirst=standfirst,
         drop_clutter=False,  # lines were judged above, with their neighbours
+        # A clutter-free text that repeats its first line means it: every word is read.
+        drop_header_repeats=not plain,
     )
 
 

@@ -161,6 +161,8 @@ BYLINE_RE = re.compile(
     r"\s*(?:[|,\-–—•]\s*.{0,80})?$",
     re.IGNORECASE,
 )
+# Lower-case words allowed inside a byline's names: particles and joiners.
+BYLINE_LOWER_WORDS = frozenset("de da van von der la le del di bin al and".split())
 # Words that follow "By" in a line that is not a byline ("By 7 January, the military ...").
 BYLINE_NOT_NAMES = frozenset(
     "the a an this that these those his her their our its my your one two three all some "
