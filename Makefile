@@ -27,6 +27,10 @@ test: $(STAMP)
 bench-quotes: $(STAMP)
 	$(BIN)/python bench/quotes.py --jobs 2
 
+## Score the cleaner on ../shared/bench/extraction (HTML and raw text) and time it
+bench-extraction: $(STAMP)
+	$(BIN)/python bench/extraction.py --jobs 1
+
 clean-output:
 	rm -rf output .briefing
 
