@@ -47,6 +47,18 @@ BAD_COST = 2.0
 # from the story cannot drag the region over a long stretch of clutter.
 GOOD_CAP = 60
 
+# Two sentence ends inside a line of this many words make it prose (see classify).
+MULTI_SENTENCE_WORDS = 10
+# A line of this many words as rich in stop words as a story paragraph, but without a full
+# stop (a lede copied without its last character, a line the page set apart), extends the
+# story's region when it sits right next to it.
+PROSE_WORDS = 8
+
+# Headlines written as prose stay under this many words (the development pages' longest
+# has 18); a prose line this long opens the story instead.
+TITLE_MAX_PROSE_WORDS = 20
+
+_INNER_SENTENCE_END = re.compile(r"[a-z\d)\]'\"”’][.!?]['\"”’]?(?=\s+['\"“‘(]?[A-Z])|[.!?]['\"”’]?$")
 _SENTENCE_END = re.compile(r"[.!?…。！？]['\"”’)\]」』]*$|[.!?]['\"”’]?\s+\S|[。！？]")
 # Chinese, Japanese and Korean are written without spaces: two characters count as a word.
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
@@ -96,6 +108,7 @@ class Line:
     kind: str
     bullet: bool
     why: str = ""
+    stop: float = 0.0
 
 
 @lru_cache(maxsize=None)
@@ -155,8 +168,13 @@ def classify(text: str, stops: frozenset[str] = rules.STOP_WORDS) -> Line:
         return Line(body, n, BAD, bullet, why)
     stop = _stop_share(tokens, stops) if cjk < len(body) // 3 else 1.0
     if n >= LONG_WORDS or (n >= GOOD_WORDS and stop >= GOOD_STOP_SHARE and _is_sentence(body)):
-        return Line(body, n, GOOD, bullet)
-    return Line(body, n, SHORT, bullet)
+        return Line(body, n, GOOD, bullet, stop=stop)
+    # Several sentences on one line are prose even with few stop words (match reports,
+    # listings: "Viera (4-0): K. Hupfer 1 goal. L. Patikas 1 goal."); menus and headlines
+    # do not hold two full stops.
+    if n >= MULTI_SENTENCE_WORDS and len(_INNER_SENTENCE_END.findall(body)) >= 2:
+        return Line(body, n, GOOD, bullet, stop=stop)
+    return Line(body, n, SHORT, bullet, stop=stop)
 
 
 # A line printed twice or more on one page, of this many words or more, is a link (menus
@@ -212,6 +230,16 @@ def _region(lines: list[Line]) -> tuple[int, int]:
     while best_end < len(lines) and lines[best_end].kind == SHORT and lines[best_end].words >= 3 \
             and _is_sentence(lines[best_end].text) and not lines[best_end].bullet:
         best_end += 1
+    # A prose line without a full stop right next to the story belongs to it (a lede
+    # copied without its last character); a headline or a menu line is not that rich
+    # in stop words.
+    def prose(line: Line) -> bool:
+        return line.kind == SHORT and not line.bullet and line.words >= PROSE_WORDS and line.stop >= GOOD_STOP_SHARE
+
+    while best_start > 0 and prose(lines[best_start - 1]):
+        best_start -= 1
+    while best_end < len(lines) and prose(lines[best_end]):
+        best_end += 1
     # Stop at a comments / related-links head once enough of the story has been read.
     seen = 0
     for i in range(best_start, best_end):
@@ -243,6 +271,8 @@ def _keep_short(lines: list[Line], i: int, start: int, end: int) -> bool:
 def _looks_like_title(line: Line) -> bool:
     if line.kind == BAD or line.bullet or not (2 <= line.words <= 30):
         return False
+    if line.words >= TITLE_MAX_PROSE_WORDS and line.stop >= GOOD_STOP_SHARE:
+        return False  # a long line of prose without a full stop is a paragraph
     if byline_name(line.text):
         return False
     text = line.text

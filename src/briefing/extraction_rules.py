@@ -95,6 +95,10 @@ CLUTTER_BLOCKS: tuple[tuple[str, str], ...] = (
     (r"(we use cookies|this (site|website) uses cookies).{0,300}", "cookie banners"),
     (r"(support|donate to) (our|independent) (journalism|reporting).{0,200}", "donation pleas"),
     (r"(reporting|editing|additional reporting|writing) by .{0,120}", "wire-copy credits"),
+    (r"(did you )?(like|enjoy|liked|enjoyed) this (article|story|post|page)\s*\??", "share prompts"),
+    # "Jane Doe is a freelance writer based in Toronto. Her work has appeared in ...": the
+    # author box under a story. A story paragraph rarely opens by calling someone a writer.
+    (r"((?-i:[A-Z])[\w'’.\-]+ ){1,4}(is|was) (an? |the )?([\w\-]+ ){0,6}(writer|reporter|journalist|editor|correspondent|contributor|columnist|author|blogger)\b.{0,400}", "author bio boxes"),
 )
 
 # Phrases that mark a block as clutter when they appear anywhere in a block of at most
@@ -205,6 +209,7 @@ TEXT_FURNITURE: tuple[tuple[str, str], ...] = (
     (r"(jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?)\.? \d{1,2},? \d{4}.{0,40}", "date lines"),
     (r"\d{1,2} (jan(uary)?|feb(ruary)?|mar(ch)?|apr(il)?|may|june?|july?|aug(ust)?|sep(t(ember)?)?|oct(ober)?|nov(ember)?|dec(ember)?)\.? \d{4}.{0,40}", "date lines"),
     (r"\d{4}-\d{2}-\d{2}.{0,30}", "ISO date lines"),
+    (r".{0,150}\(\d{1,2}:\d{2}(:\d{2})?\)", "video teasers ending in their running time"),
     (r"(mon|tues|wednes|thurs|fri|satur|sun)day,? .{0,40}\d{4}.{0,30}", "date lines"),
 )
 COMPILED_TEXT_FURNITURE = tuple(
