@@ -207,6 +207,41 @@ def _mark_repeats(lines: list[Line]) -> None:
             line.kind, line.why = BAD, "repeated in header and footer"
 
 
+# Teaser cards (a headline, an author, a date and a one-paragraph summary, repeated down
+# the page) show their summary as a lone sentence-like line next to a date line. A story
+# paragraph has another story line beside it. Counted only when the page has at least
+# TEASER_MIN_CARDS such cards in a row, so a lone paragraph under a dateline is not affected.
+TEASER_MIN_CARDS = 3
+# Cards in a list sit 4-6 lines apart on the development pages; 10 allows for a wider card.
+TEASER_CHAIN_GAP = 10
+_DATE_WHY = ("date lines", "publication date lines", "relative timestamps", "ISO date lines", "counters")
+
+
+def _mark_teasers(lines: list[Line]) -> None:
+    n = len(lines)
+    cards = []
+    for i, line in enumerate(lines):
+        if line.kind != GOOD:
+            continue
+        if (i > 0 and lines[i - 1].kind == GOOD) or (i + 1 < n and lines[i + 1].kind == GOOD):
+            continue
+        near = [lines[j] for j in range(max(0, i - 2), min(n, i + 3)) if j != i]
+        if any(x.kind == BAD and x.why in _DATE_WHY for x in near):
+            cards.append(i)
+    # Cards come in a list: a chain of candidates each within TEASER_CHAIN_GAP lines of
+    # the next. A story's standfirst and first paragraph around its own dateline make a
+    # chain of two, not a list.
+    chain: list[int] = []
+    for i in cards + [None]:
+        if i is not None and chain and i - chain[-1] <= TEASER_CHAIN_GAP:
+            chain.append(i)
+            continue
+        if len(chain) >= TEASER_MIN_CARDS:
+            for k in chain:
+                lines[k].kind, lines[k].why = BAD, "teaser card"
+        chain = [i] if i is not None else []
+
+
 def _region(lines: list[Line]) -> tuple[int, int]:
     """Index range [start, end) of the article: the best-scoring stretch of lines."""
     best, best_start, best_end = 0.0, 0, 0
@@ -307,6 +342,7 @@ def clean_text(text: str, source: str, url: str | None = None) -> Article:
     stops = page_stoplist(raw)
     lines = [classify(t, stops) for t in raw]
     _mark_repeats(lines)
+    _mark_teasers(lines)
     if not lines:
         raise NoArticleFound(source, "the file is empty")
     plain = _plain(lines)
