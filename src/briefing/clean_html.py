@@ -175,6 +175,63 @@ def _similar_prefix(a: str, b: str) -> bool:
 # --- body -----------------------------------------------------------------------------------
 
 
+def _prune(tree) -> None:
+    """Remove hidden elements and hover cards, keeping the text that follows them."""
+    doomed = list(tree.xpath(rules.HTML_HIDDEN_XPATH))
+    for el in tree.xpath("//body//span[@class] | //body//div[@class]"):
+        if rules.HOVER_CARD_CLASS_RE.search(el.get("class") or ""):
+            doomed.append(el)
+    for el in doomed:
+        if el.getparent() is not None:
+            el.drop_tree()
+
+
+def _social_embeds(tree, blocks: list[Block]) -> list[Block]:
+    """Put back embedded posts (tweets) that sit between the story's paragraphs."""
+    embeds = [el for el in tree.xpath("//body//blockquote[@class]") if rules.SOCIAL_EMBED_CLASS_RE.search(el.get("class") or "")]
+    if not embeds or not blocks:
+        return blocks
+    index = {b.text: i for i, b in enumerate(blocks)}
+    inserts: dict[int, list[Block]] = {}
+    for el in embeds:
+        # The story paragraph just before the post anchors it; no anchor, not in the story.
+        anchor = None
+        for prev in el.itersiblings(preceding=True):
+            t = normalise_space(prev.text_content())
+            if t:
+                anchor = index.get(t)
+                break
+        if anchor is None:
+            parent = el.getparent()
+            if parent is not None:
+                for prev in parent.itersiblings(preceding=True):
+                    t = normalise_space(prev.text_content())
+                    if t:
+                        anchor = index.get(t)
+                        break
+        if anchor is None:
+            continue
+        parts = [normalise_space(p.text_content()) for p in el.iter("p")]
+        # The attribution line: the post's text outside its paragraphs.
+        bits = [el.text or ""]
+        for c in el:
+            if c.tag != "p":
+                bits.append(c.text_content())
+            bits.append(c.tail or "")
+        rest = normalise_space(" ".join(bits))
+        new = [Block("quote", t) for t in parts + [rest] if t and t not in index]
+        if new:
+            inserts.setdefault(anchor, []).extend(new)
+    if not inserts:
+        return blocks
+    out: list[Block] = []
+    for i, b in enumerate(blocks):
+        out.append(b)
+        out.extend(inserts.get(i, ()))
+    return out
+
+
+
 def _traf_blocks(body) -> list[Block]:
     """Blocks from trafilatura's output tree (p, head, list/item, quote, table)."""
     blocks: list[Block] = []
@@ -328,6 +385,7 @@ def clean_html(html: str, source: str, url: str | None = None) -> Article:
     if tree is None:
         raise NoArticleFound(source, "the page could not be parsed as HTML")
     meta = _metadata(tree, None)
+    _prune(tree)
     page_title = tree.find(".//title")
     page_title = normalise_space(page_title.text_content()) if page_title is not None else ""
     try:
@@ -348,6 +406,7 @@ def clean_html(html: str, source: str, url: str | None = None) -> Article:
         alt = _readability_blocks(html)
         if _words(alt) > _words(blocks):
             blocks = alt
+    blocks = _social_embeds(tree, blocks)
     return finish_article(
         blocks,
         marked_standfirst=_marked_standfirst(tree, meta["description"], blocks),

@@ -56,6 +56,20 @@ HTML_DROP_TAGS = (
     "figcaption",  # captions and photo credits describe a picture the listener cannot see
 )
 
+# Elements a reader never sees in the text flow, removed (keeping the text after them)
+# before extraction: hidden elements, and hover cards that pages put inside a paragraph
+# next to a linked name (a photo, the name again and headlines of other stories).
+HTML_HIDDEN_XPATH = (
+    "//*[@hidden or @aria-hidden='true' or contains(translate(@style, ' ', ''), 'display:none')]"
+    "[not(self::html or self::body)]"
+)
+HOVER_CARD_CLASS_RE = re.compile(r"(^|[\s_-])(tooltip|popover|rollover|hover-?card)(-block|-content|-card|-box)?($|\s)", re.IGNORECASE)
+
+# Class words of embedded social posts (tweets, Instagram posts) that the story quotes.
+# Extractors drop them as widgets; the text of the post and its "— Name (@handle) date"
+# line are part of the story where they sit between its paragraphs.
+SOCIAL_EMBED_CLASS_RE = re.compile(r"\b(twitter-tweet|instagram-media|tiktok-embed)\b")
+
 # Class or id words of the element that holds a standfirst (sub-headline) in a page. A body
 # block equal to the page's description is read as the standfirst (and not in the body)
 # only when the page marks it so; otherwise it is the lede and stays in the body (pages
