@@ -23,15 +23,15 @@ from briefing.models import Audio
 # voice, narrator included ("service is planned" heard as "services planned", "welcomed the"
 # as "welcome", "shops" as "shots"); such near-misses flip at random between takes and made
 # the WER comparison noisy, so they were reworded (likewise "pleased" heard as "placed",
-# "may" as "they").
+# "may" as "they", "officials" as "official", "staff who work" as "staff will work").
 PASSAGE = (
     "The city council voted on Tuesday to keep the late night bus service running for another "
     "year. During a trial that lasted six months, the buses carried more passengers than "
-    "expected. Officials said they would run until two in the morning on weekdays, and that "
-    "fares would not go up. The money will be shared between the council and the regional "
+    "expected. The mayor said they would run until two in the morning on weekdays, and that "
+    "fares would not go up. The money will be split by the council and the regional "
     "transport authority. Local businesses said they were happy with the decision, because "
-    "staff who work in the evening now have a safer way home. The council will look at the "
-    "results again next spring, and could also add a route to the new hospital."
+    "people working late now have a safer way to get home. The council will look at the "
+    "results again next spring. It could also add a route to the new hospital."
 )
 
 
