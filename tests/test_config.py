@@ -69,3 +69,10 @@ def test_missing_config_path_given_explicitly(tmp_path):
     result = CliRunner().invoke(cli, ["--config", str(tmp_path / "nope.toml"), "make"])
     assert result.exit_code == 1
     assert "does not exist" in result.output
+
+
+def test_a_relative_voice_model_is_resolved_against_the_config_folder(tmp_path):
+    path = write_show(tmp_path, extra="")
+    path.write_text(path.read_text().replace('[voices.ada]\nengine = "silence"', '[voices.ada]\nengine = "piper"\nmodel = "voices/x.onnx"'))
+    s = config.load(path)
+    assert s.voices["ada"].option("model") == str((tmp_path / "voices" / "x.onnx").resolve())

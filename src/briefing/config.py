@@ -224,6 +224,9 @@ def from_dict(data: Mapping[str, Any], *, root: Path, config_file: Path | None =
     for name in (narrator, *quotes):
         cfg = dict(voices_cfg.get(name, {}))
         engine = cfg.pop("engine", default_engine)
+        if isinstance(cfg.get("model"), str) and cfg["model"]:
+            # A voice model named relative to briefing.toml, like every other path in it.
+            cfg["model"] = str((root / Path(cfg["model"]).expanduser()).resolve())
         voices[name] = Voice(name=name, engine=engine, options=MappingProxyType(cfg))
 
     a = data.get("audio", {})
