@@ -303,7 +303,14 @@ class DaskCluster:
         index = {f.key: i for f, i in zip(futures, order)}
         try:
             for f in as_completed(futures, loop=self.client.loop):
-                yield index[f.key], _clip(f.result())
+                i = index[f.key]
+                try:
+                    result = f.result()
+                except Exception as e:  # a worker died or the cluster went away
+                    raise EngineError(tasks[i].engine, f"the Dask cluster at {self.address} failed on "
+                                      f"{tasks[i].text[:60]!r}: {type(e).__name__}: {e}",
+                                      "Check the workers' logs, or run without --scheduler") from e
+                yield i, _clip(result)
         finally:
             for f in futures:
                 f.release()
