@@ -40,7 +40,7 @@ def wrap(owner, attr: str, name: str, *, after: bool = False, nth: int = 1) -> N
 
 
 def install() -> None:
-    from briefing import feed, fetch, pipeline, state
+    from briefing import atomic, feed, fetch, pipeline, state
     from briefing.engines import silence
 
     wrap(fetch.Fetcher, "get", "fetching")                       # inside the read stage
@@ -49,7 +49,8 @@ def install() -> None:
     wrap(state, "upsert_episode", "state-uncommitted")            # articles recorded, not committed
     wrap(feed, "write", "state-committed")                        # state committed, feed not yet
     # Feed temp file written and synced, not yet renamed over feed.xml.
-    real_os = feed.os
+    # Every atomic write goes through briefing.atomic, so its `os` is where to wait.
+    real_os = atomic.os
     proxy = types.SimpleNamespace(**{k: getattr(real_os, k) for k in dir(real_os) if not k.startswith("__")})
 
     def replace(src, dst):
@@ -58,7 +59,7 @@ def install() -> None:
         return real_os.replace(src, dst)
 
     proxy.replace = replace
-    feed.os = proxy
+    atomic.os = proxy
 
 
 if __name__ == "__main__":

@@ -8,14 +8,12 @@ side; anything else gets a show rejected, so a wrong image is an error that says
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 import textwrap
 from pathlib import Path
 
+from briefing import atomic
 from briefing.errors import ConfigError
 from briefing.safe_text import one_line
-from briefing.transcript import PUBLIC
 
 MIN_PX, MAX_PX = 1400, 3000
 GENERATED_PX = 3000
@@ -102,15 +100,7 @@ def generate(title: str, author: str = "", *, size: int = GENERATED_PX) -> bytes
 def _write_if_changed(path: Path, data: bytes) -> None:
     if path.is_file() and path.read_bytes() == data:
         return
-    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, PUBLIC)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_bytes(path, data)
 
 
 def ensure_cover(image: Path | None, output: Path, title: str, author: str = "") -> Path:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import logging
 import sys
-from datetime import date as Date
+
 from pathlib import Path
 
 import click
 
 from briefing import __version__
-from briefing.errors import BriefingError, NoArticleFound
+from briefing.errors import BriefingError
 
 FORMAT = click.Choice(["text", "json"])
 

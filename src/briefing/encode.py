@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from briefing import atomic
 from briefing.errors import AudioError
 from briefing.ffmpeg import audio_segment
 from briefing.models import Audio
@@ -26,16 +25,10 @@ def encode_mp3(audio: Audio, path: Path, *, bitrate: str = "96k") -> Path:
     segment = AudioSegment(
         data=to_int16(audio.samples), sample_width=2, frame_rate=audio.sample_rate, channels=1
     )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".mp3.part", dir=path.parent)
-    os.close(fd)
     try:
-        segment.export(tmp, format="mp3", bitrate=bitrate, parameters=["-ar", str(MP3_RATE)])
-        with open(tmp, "rb+") as f:
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        with atomic.replacing(path, suffix=".mp3.part") as tmp:
+            segment.export(str(tmp), format="mp3", bitrate=bitrate, parameters=["-ar", str(MP3_RATE)])
     except Exception as e:
-        Path(tmp).unlink(missing_ok=True)
         raise AudioError(f"could not encode {path.name}: {e}") from e
     return path
 

@@ -9,18 +9,17 @@ lxml and every string is escaped by it, never pasted into a template. Strings pa
 from __future__ import annotations
 
 import html
-import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 
+from briefing import atomic
 from briefing.config import Settings
 from briefing.safe_text import one_line, xml_safe
 from briefing.state import EpisodeRow
-from briefing.transcript import CHAPTERS_TYPE, PUBLIC, TRANSCRIPT_TYPE
+from briefing.transcript import CHAPTERS_TYPE, TRANSCRIPT_TYPE
 
 FEED_NAME = "feed.xml"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -180,17 +179,7 @@ def write(settings: Settings, rows: list[EpisodeRow], *, cover: str | None = Non
     path = settings.output / FEED_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
     data = build(settings, rows, cover=cover or find_cover(settings.output))
-    fd, tmp = tempfile.mkstemp(prefix=".feed.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, PUBLIC)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic.write_bytes(path, data)
     return path
 
 

@@ -14,8 +14,6 @@ import email.utils
 import hashlib
 import json
 import logging
-import os
-import tempfile
 import time
 import zlib
 from dataclasses import dataclass
@@ -25,7 +23,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from briefing import __version__
+from briefing import __version__, atomic
 from briefing.errors import SourceError
 from briefing.models import Document
 
@@ -202,8 +200,8 @@ class HttpCache:
             self.folder.mkdir(parents=True, exist_ok=True)
             # Body first, then its description: a reader checks the size, so a crash between
             # the two leaves an entry that is ignored, never a wrong body.
-            _write_atomic(body_path, body)
-            _write_atomic(meta_path, json.dumps(meta).encode("utf-8"))
+            atomic.write_bytes(body_path, body, mode=None)
+            atomic.write_bytes(meta_path, json.dumps(meta).encode("utf-8"), mode=None)
             self.prune()
         except OSError as e:
             log.debug("could not cache %s: %s", url, e)
@@ -218,19 +216,6 @@ class HttpCache:
             if i >= CACHE_MAX_FILES or total > CACHE_MAX_BYTES:
                 body.unlink(missing_ok=True)
                 body.with_suffix(".json").unlink(missing_ok=True)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class Fetcher:

@@ -6,12 +6,12 @@ import hashlib
 import json
 import logging
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date as Date, datetime, timezone
 from pathlib import Path
 
-from briefing import artwork, feed, state, tags, transcript
+from briefing import artwork, atomic, feed, state, tags, transcript
 from briefing.assemble import Piece, Track, assemble
 from briefing.config import Settings
 from briefing.encode import encode_mp3
@@ -180,19 +180,6 @@ def finishing(settings: Settings) -> dict:
     return {"lufs": a.loudness_lufs, "peak": a.peak_dbfs, "bitrate": a.bitrate, "code": code.hexdigest()}
 
 
-def _write_atomic(path: Path, data: str) -> None:
-    import os
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.chmod(tmp, transcript.PUBLIC)  # mkstemp made it 0600; web servers must read it
-    os.replace(tmp, path)
-
-
 def make(
     settings: Settings,
     sources: Sequence[str] | None = None,
@@ -255,8 +242,8 @@ def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
     mp3 = folder / f"{stem}.mp3"
     json_path = folder / f"{stem}.json"
     text_path = folder / f"{stem}.txt"
-    _write_atomic(json_path, json.dumps(script_json(scripts, planned), ensure_ascii=False, indent=2) + "\n")
-    _write_atomic(text_path, script_text([s for s, *_ in planned], with_voices=False))
+    atomic.write_text(json_path, json.dumps(script_json(scripts, planned), ensure_ascii=False, indent=2) + "\n")
+    atomic.write_text(text_path, script_text([s for s, *_ in planned], with_voices=False))
     title = f"{settings.show.title}, {spoken_date(day)}"
     show = settings.show
     cover = artwork.ensure_cover(show.image, settings.output, show.title, show.author)
@@ -272,7 +259,7 @@ def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
                 cache.put_encoded(track.key, untagged)
         tags.write(untagged, title=title, artist=show.author, album=show.title, date=day.isoformat(),
                    chapters=track.chapters, comment=tags.comment_for(articles), cover=artwork.embedded(cover))
-        untagged.chmod(transcript.PUBLIC)  # mkstemp made it 0600; web servers must read it
+        untagged.chmod(atomic.PUBLIC)  # the encoder made it 0600; web servers must read it
         untagged.replace(mp3)
     finally:
         untagged.unlink(missing_ok=True)

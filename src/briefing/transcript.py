@@ -7,11 +7,10 @@ length of every clip and pause, not estimated from word counts.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from briefing import atomic
 from briefing.models import Chapter, Cue
 from briefing.safe_text import one_line
 
@@ -20,7 +19,6 @@ CHAPTERS_VERSION = "1.2.0"
 CHAPTERS_TYPE = "application/json+chapters"
 TRANSCRIPT_TYPE = "text/vtt"
 NARRATOR = "Narrator"
-PUBLIC = 0o644  # published files: readable by the web server that serves output/
 
 
 def timestamp(seconds: float) -> str:
@@ -73,21 +71,7 @@ def chapters_doc(chapters: Sequence[Chapter], *, title: str = "", podcast: str =
     return doc
 
 
-def write_text(path: Path, data: str) -> Path:
-    """Write `data` to `path` atomically (a reader sees the old file or the new, never half)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, PUBLIC)  # mkstemp makes 0600; the web server publishing output/ must read it
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+write_text = atomic.write_text
 
 
 def write_transcript(path: Path, cues: Sequence[Cue]) -> Path:
