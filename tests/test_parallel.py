@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from briefing import engines
+from briefing import engines, executors
 from briefing.engines import Voice
 from briefing.errors import EngineError
 from briefing.executors import InProcess, NetworkPool, ProcessPool, RateLimiter
@@ -62,7 +62,11 @@ class Fails:
         return Audio(np.zeros(100, np.float32), 16000)
 
 
-def test_an_engine_failure_in_a_worker_names_the_engine():
+@pytest.mark.parametrize("start", ["fork", "spawn"])
+def test_an_engine_failure_in_a_worker_names_the_engine(start, monkeypatch):
+    # Whether workers fork or spawn depends on whether other threads are running; an engine
+    # registered by hand must reach the workers either way.
+    monkeypatch.setattr(executors.threading, "active_count", lambda: 1 if start == "fork" else 2)
     engines.register("fails", Fails)
     voice = Voice("joe", "fails", {})
     pool = ProcessPool(2)

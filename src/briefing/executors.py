@@ -10,6 +10,7 @@ two threads would fight over the cores and run slower than one.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -54,20 +55,45 @@ class Executor(Protocol):
     def close(self) -> None: ...
 
 
+log = logging.getLogger("briefing")
+
 # -- work done wherever a clip is made -------------------------------------------------------
 
 _threads: int | None = None  # onnxruntime threads per model in this process (None: its default)
 
 
-def _init_worker(threads: int | None) -> None:
-    """Process-pool initializer: how many threads this worker's models may use."""
+def _init_worker(threads: int | None, extra_engines: dict | None = None) -> None:
+    """Process-pool initializer: how many threads this worker's models may use, and the
+    engines the parent registered by hand (a spawned worker would not know them)."""
     global _threads, _worker
     _threads = threads
     _worker = True
+    if extra_engines:
+        from briefing import engines
+
+        for engine_id, factory in extra_engines.items():
+            engines.register(engine_id, factory)
     if threads:
         # Libraries that use OpenMP or BLAS pools read these at import.
         for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ[var] = str(threads)
+
+
+def _picklable_runtime_engines() -> dict:
+    import pickle
+
+    from briefing import engines
+
+    out = {}
+    for engine_id, factory in engines.registered_at_runtime().items():
+        try:
+            pickle.dumps(factory)
+        except Exception:  # a lambda or local class: only usable where it was registered
+            log.warning("engine %r was registered with a factory that cannot be sent to worker "
+                        "processes; define it at module level or register it through an entry point", engine_id)
+            continue
+        out[engine_id] = factory
+    return out
 
 
 def _engine(engine_id: str):
@@ -198,7 +224,7 @@ class ProcessPool:
                 max_workers=min(self.workers, max(1, len(tasks))),
                 mp_context=multiprocessing.get_context(method),
                 initializer=_init_worker,
-                initargs=(self.threads,),
+                initargs=(self.threads, _picklable_runtime_engines()),
             )
         futures = {self._pool.submit(synthesize_task, tasks[i]): i for i in _longest_first(tasks)}
         try:

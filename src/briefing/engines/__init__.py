@@ -55,6 +55,7 @@ class Engine(Protocol):
 _FACTORIES: dict[str, Callable[[], Engine]] = {}
 _INSTANCES: dict[str, Engine] = {}
 _loaded = False
+_BOOT_IDS: set[str] = set()  # ids that every process finds by itself: built-ins and entry points
 
 # Built-ins, by module path, so that importing the registry imports none of them.
 _BUILTIN = {
@@ -67,6 +68,16 @@ _BUILTIN = {
 def register(engine_id: str, factory: Callable[[], Engine]) -> None:
     """Make an engine available under `engine_id`; `factory` is called on first use."""
     _FACTORIES[engine_id] = factory
+
+
+def registered_at_runtime() -> dict[str, Callable[[], Engine]]:
+    """Engines registered by calling `register()` rather than by a built-in or an entry point.
+
+    A worker process started with "spawn" re-imports the registry and finds built-ins and
+    entry points itself; these it can only get from its parent, so executors pass them on.
+    """
+    _load()
+    return {k: f for k, f in _FACTORIES.items() if k not in _BOOT_IDS}
 
 
 def _lazy(path: str) -> Callable[[], Engine]:
@@ -88,9 +99,13 @@ def _load() -> None:
     if _loaded:
         return
     _loaded = True
-    register_engines(register)
+    boot: dict[str, Callable[[], Engine]] = {}
+    register_engines(boot.__setitem__)
     for ep in entry_points(group="briefing.engines"):
-        ep.load()(register)
+        ep.load()(boot.__setitem__)
+    _BOOT_IDS.update(boot)
+    for engine_id, factory in boot.items():
+        _FACTORIES.setdefault(engine_id, factory)  # an engine registered earlier by hand wins
 
 
 def available() -> list[str]:
