@@ -17,7 +17,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import wave
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from briefing import atomic
 
 # Bump when the stored form of a clip changes (quantisation, container), so old entries miss.
 CLIP_FORMAT = "wav-int16-v1"
@@ -129,22 +130,12 @@ class ClipCache:
 
     def put(self, key: str, clip: Clip) -> None:
         """Store `clip` under `key`; the entry appears whole or not at all."""
-        path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                with wave.open(f, "wb") as w:
-                    w.setnchannels(1)
-                    w.setsampwidth(2)
-                    w.setframerate(clip.sample_rate)
-                    w.writeframes(clip.pcm.astype("<i2", copy=False).tobytes())
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        with atomic.replacing(self.path(key), mode=None) as tmp:
+            with wave.open(str(tmp), "wb") as w:
+                w.setnchannels(1)
+                w.setsampwidth(2)
+                w.setframerate(clip.sample_rate)
+                w.writeframes(clip.pcm.astype("<i2", copy=False).tobytes())
         self.stats.writes += 1
 
     # -- encoded episodes ----------------------------------------------------------------
@@ -167,16 +158,8 @@ class ClipCache:
     def put_encoded(self, key: str, mp3: Path) -> None:
         import shutil
 
-        path = self.encoded_path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".", suffix=".part", dir=path.parent)
-        os.close(fd)
-        try:
+        with atomic.replacing(self.encoded_path(key), mode=None) as tmp:
             shutil.copyfile(mp3, tmp)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
     def _entries(self) -> list[tuple[float, int, Path]]:
         out: list[tuple[float, int, Path]] = []
