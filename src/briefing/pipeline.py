@@ -16,7 +16,7 @@ from briefing.assemble import Piece, Track, assemble
 from briefing.config import Settings
 from briefing.encode import encode_mp3
 from briefing.errors import BriefingError, EngineError, SourceError
-from briefing.loudness import normalize as normalize_loudness
+from briefing.loudness import encode_levelled, normalize as normalize_loudness
 from briefing.models import Article, Audio, Episode, Script, Segment
 from briefing.sources import SourceSpec, expand, read
 from briefing.cache import track_key
@@ -165,8 +165,10 @@ def render(settings: Settings, planned, *, progress: Progress | None = None) -> 
         track = replace(track, key=key, encoded=cache.get_encoded(key))
         if track.encoded is not None:
             return track  # an unchanged briefing: its loudness and MP3 are done already
-    samples = normalize_loudness(track.audio.samples, rate, a.loudness_lufs, a.peak_dbfs, bitrate=a.bitrate)
-    return replace(track, audio=replace(track.audio, samples=samples))
+    # Levelled in place (the track is assemble's own buffer): no second hour-long array. The
+    # codec check runs on the MP3 that is published (_make), so the episode is encoded once.
+    normalize_loudness(track.audio.samples, rate, a.loudness_lufs, a.peak_dbfs, check_codec=False, in_place=True)
+    return track
 
 
 def finishing(settings: Settings) -> dict:
@@ -253,7 +255,9 @@ def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
         if track.encoded is not None:
             shutil.copyfile(track.encoded, untagged)
         else:
-            encode_mp3(track.audio, untagged, bitrate=settings.audio.bitrate)
+            a = settings.audio
+            encode_levelled(track.audio.samples, track.audio.sample_rate, untagged, a.loudness_lufs, a.peak_dbfs,
+                            bitrate=a.bitrate, encode=encode_mp3)
             cache = open_cache(settings) if track.key else None
             if cache is not None:
                 cache.put_encoded(track.key, untagged)
