@@ -37,3 +37,7 @@ clean-output:
 ## Speed of briefing make against Piper's own CLI: cold/warm cache, 1-10 articles, LocalCluster (~20 min)
 bench-speed: $(STAMP)
 	$(BIN)/python bench/speed.py --runs 3
+
+## The demo cast through ../shared/tools/voicecheck voices (distinctness, DNSMOS, WER)
+bench-voices: $(STAMP)
+	$(BIN)/python bench/voices.py
