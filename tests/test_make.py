@@ -116,3 +116,51 @@ def test_clean_names_a_missing_source(tmp_path):
     result = CliRunner().invoke(cli, ["clean", str(tmp_path / "gone.html")])
     assert result.exit_code == 1
     assert result.output.strip() == f"Error: {tmp_path / 'gone.html'}: file not found. Check the path"
+
+
+GTTS_CAST = """
+[cast]
+engine = "gtts"
+narrator = "uk"
+quotes = ["us", "au"]
+[voices.uk]
+tld = "co.uk"
+[voices.us]
+tld = "com"
+[voices.au]
+tld = "com.au"
+"""
+
+
+def test_make_with_gtts_unreachable_says_so_in_one_line_and_leaves_the_feed(tmp_path, monkeypatch):
+    import socket
+
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    # An episode made earlier with the silent engine...
+    config = write_show(tmp_path)
+    (tmp_path / "sources" / "bridge.html").write_text(SHORT_ARTICLE, encoding="utf-8")
+    (tmp_path / "sources" / "other.html").write_text(SHORT_ARTICLE.replace("Monday", "Tuesday"), encoding="utf-8")
+    assert _make(config, "--date", "2026-11-20").exit_code == 0
+    feed_before = (tmp_path / "output" / "feed.xml").read_bytes()
+    # ...then the producer switches to gTTS while Google's service cannot be reached.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("BRIEFING_GTTS_URL", f"http://127.0.0.1:{port}/{{tld}}/")
+    config = write_show(tmp_path, engine="gtts", extra=GTTS_CAST)
+    news = []
+    for day in ("Wednesday", "Thursday"):
+        page = tmp_path / f"{day}.html"
+        page.write_text(SHORT_ARTICLE.replace("Monday", day), encoding="utf-8")
+        news.append(str(page))
+    result = CliRunner().invoke(cli, ["--config", str(config), "make", "--date", "2026-11-21", *news])
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert errors == [
+        f"Error: speech engine 'gtts': cannot reach http://127.0.0.1:{port}/co.uk (connection refused). "
+        'Use the offline engine: set engine = "piper" in [cast] of briefing.toml'
+    ]
+    assert "Traceback" not in result.output
+    assert (tmp_path / "output" / "feed.xml").read_bytes() == feed_before
+    assert not (tmp_path / "output" / "2026-11-21").exists()

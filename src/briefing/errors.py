@@ -38,12 +38,18 @@ class NoArticleFound(SourceError):
 
 
 class EngineError(BriefingError):
-    """A speech engine failed or could not be reached."""
+    """A speech engine failed or could not be reached.
 
-    def __init__(self, engine: str, reason: str, hint: str = ""):
+    `unavailable` marks a failure of the engine itself (its service unreachable, its model
+    missing) rather than of one text: no article can be spoken, so the run stops at once
+    instead of trying each article in turn.
+    """
+
+    def __init__(self, engine: str, reason: str, hint: str = "", *, unavailable: bool = False):
         self.engine = engine
         self.reason = reason
         self.hint = hint
+        self.unavailable = unavailable
         msg = f"speech engine '{engine}': {reason}"
         if hint:
             msg += f". {hint}"

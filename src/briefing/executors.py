@@ -135,7 +135,7 @@ def synthesize_task(task: Task) -> tuple:
         audio = _engine(task.engine).synthesize(task.text, task.voice())
         return ("ok", quantize(audio.samples), int(audio.sample_rate))
     except EngineError as e:
-        return ("error", e.engine, e.reason, e.hint)
+        return ("error", e.engine, e.reason, e.hint, e.unavailable)
     except Exception as e:  # an engine's own failure, named so the producer knows which
         return ("error", task.engine, f"failed on {task.text[:60]!r}: {type(e).__name__}: {e}", "")
     finally:
@@ -157,8 +157,8 @@ def _dask_task(task: Task, threads_by_worker: Mapping[str, int]) -> tuple:
 
 def _clip(result: tuple) -> Clip:
     if result[0] == "error":
-        _, engine, reason, hint = result
-        raise EngineError(engine, reason, hint)
+        _, engine, reason, hint, *unavailable = result
+        raise EngineError(engine, reason, hint, unavailable=bool(unavailable and unavailable[0]))
     _, pcm, rate = result
     return Clip(pcm, rate)
 

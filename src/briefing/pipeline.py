@@ -229,6 +229,8 @@ def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
     try:
         track = render(settings, planned, progress=progress)
     except EngineError as e:
+        if e.unavailable:
+            raise  # the engine itself is down: every article would fail the same way
         # Find the articles the engine cannot say, drop them, and try once more with the rest.
         log.warning("speech failed (%s); trying each article on its own", e)
         scripts, reports = _speakable(settings, scripts, reports)

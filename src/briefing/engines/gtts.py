@@ -100,7 +100,7 @@ class GTTSEngine:
                 reason = f"{host} answered without audio (its API may have changed; update gTTS)"
             else:
                 reason = f"cannot reach {host} ({_why(e)})"
-            raise EngineError(self.id, reason, OFFLINE_HINT) from e
+            raise EngineError(self.id, reason, OFFLINE_HINT, unavailable=True) from e
         except AssertionError as e:  # gTTS asserts there is something to say
             raise EngineError(self.id, f"nothing to speak in {text!r}") from e
         audio = ffmpeg.decode(mp3)

@@ -45,12 +45,14 @@ def _model_path(voice: Voice) -> Path:
             "piper",
             f"voice '{voice.name}': model {path} not found",
             "Point `model` in its [voices] table at a Piper .onnx file",
+            unavailable=True,
         )
     if not Path(f"{path}.json").is_file():
         raise EngineError(
             "piper",
             f"voice '{voice.name}': model config {path}.json not found",
             "Put the voice's .onnx.json file beside the .onnx model, as Piper publishes them",
+            unavailable=True,
         )
     return path
 
@@ -108,6 +110,7 @@ class PiperEngine:
                         self.id,
                         f"voice '{voice.name}': cannot load model {path}: {e}",
                         "Check that it is a Piper .onnx voice with its .onnx.json beside it",
+                        unavailable=True,
                     ) from e
             return self._voices[path]
 
