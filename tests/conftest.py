@@ -49,21 +49,25 @@ def briefing_home(tmp_path_factory, monkeypatch) -> Path:
     return home
 
 
-SILENT_CAST = """
-[cast]
-engine = "silence"
-narrator = "joe"
-quotes = ["ada", "ben", "cleo", "dan"]
-[voices.joe]
-engine = "silence"
-[voices.ada]
-engine = "silence"
-[voices.ben]
-engine = "silence"
-[voices.cleo]
-engine = "silence"
-[voices.dan]
-engine = "silence"
+def cast_toml(engine: str, narrator: str = "joe", quotes: tuple[str, ...] = ("ada", "ben", "cleo", "dan")) -> str:
+    """A [cast] and its [voices.*] tables, every voice spoken by `engine` with no options."""
+    names = ", ".join(f'"{q}"' for q in quotes)
+    voices = "".join(f'[voices.{v}]\nengine = "{engine}"\n' for v in (narrator, *quotes))
+    return f'\n[cast]\nengine = "{engine}"\nnarrator = "{narrator}"\nquotes = [{names}]\n{voices}'
+
+
+SILENT_CAST = cast_toml("silence")
+
+# A short raw-text article with one speaker quoted twice, for runs where content is secondary.
+BRIDGE_TEXT = """Harbour bridge reopens after repairs
+
+By Ana Ruiz
+
+The harbour bridge reopened to traffic on Monday after three months of repairs to its steel deck, the city council said.
+
+“We are delighted to have the bridge back,” said Maria Lopez, the council's head of transport. “Drivers will notice a much smoother crossing.”
+
+The work cost less than expected and finished a week early.
 """
 
 

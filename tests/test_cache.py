@@ -16,7 +16,7 @@ from briefing.engines import Voice
 from briefing.executors import InProcess
 from briefing.models import Audio
 from briefing.synth import Job, synthesize
-from conftest import write_show
+from conftest import BRIDGE_TEXT, cast_toml, write_show
 
 RATE = 22050
 
@@ -141,29 +141,8 @@ def test_synthesize_uses_the_cache_and_each_distinct_text_once(tmp_path, countin
     assert len(calls(counting)) == 4, "a different voice must not hit another voice's clip"
 
 
-SHORT = """Harbour bridge reopens after repairs
-
-By Ana Ruiz
-
-The harbour bridge reopened to traffic on Monday after three months of repairs to its steel deck, the city council said.
-
-“We are delighted to have the bridge back,” said Maria Lopez, the council's head of transport. “Drivers will notice a much smoother crossing.”
-
-The work cost less than expected and finished a week early.
-"""
-
-COUNTING_CAST = """
-[cast]
-engine = "counting"
-narrator = "joe"
-quotes = ["ada", "ben"]
-[voices.joe]
-engine = "counting"
-[voices.ada]
-engine = "counting"
-[voices.ben]
-engine = "counting"
-"""
+SHORT = BRIDGE_TEXT
+COUNTING_CAST = cast_toml("counting", quotes=("ada", "ben"))
 
 
 def test_a_warm_rerun_of_briefing_make_synthesizes_nothing(tmp_path, counting):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import date as Date
 
@@ -17,18 +16,9 @@ from briefing.errors import BriefingError  # noqa: E402
 from briefing.executors import DaskCluster  # noqa: E402
 from briefing.synth import Job, synthesize  # noqa: E402
 from briefing.engines import Voice  # noqa: E402
-from conftest import write_show  # noqa: E402
+from conftest import BRIDGE_TEXT, write_show  # noqa: E402
 
-ARTICLE = """Harbour bridge reopens after repairs
-
-By Ana Ruiz
-
-The harbour bridge reopened to traffic on Monday after three months of repairs to its steel deck, the city council said.
-
-“We are delighted to have the bridge back,” said Maria Lopez, the council's head of transport. “Drivers will notice a much smoother crossing.”
-
-The work cost less than expected and finished a week early.
-"""
+ARTICLE = BRIDGE_TEXT
 
 # Piper with its generator noise off is deterministic, so the two runs can be compared sample
 # for sample. The quote voice is a new name so it inherits none of the default cast's

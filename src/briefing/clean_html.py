@@ -186,6 +186,15 @@ def _prune(tree) -> None:
             el.drop_tree()
 
 
+def _text_before(el) -> str:
+    """The text of the nearest preceding sibling that has any ("" if none)."""
+    for prev in el.itersiblings(preceding=True):
+        t = normalise_space(prev.text_content())
+        if t:
+            return t
+    return ""
+
+
 def _social_embeds(tree, blocks: list[Block]) -> list[Block]:
     """Put back embedded posts (tweets) that sit between the story's paragraphs."""
     embeds = [el for el in tree.xpath("//body//blockquote[@class]") if rules.SOCIAL_EMBED_CLASS_RE.search(el.get("class") or "")]
@@ -195,20 +204,9 @@ def _social_embeds(tree, blocks: list[Block]) -> list[Block]:
     inserts: dict[int, list[Block]] = {}
     for el in embeds:
         # The story paragraph just before the post anchors it; no anchor, not in the story.
-        anchor = None
-        for prev in el.itersiblings(preceding=True):
-            t = normalise_space(prev.text_content())
-            if t:
-                anchor = index.get(t)
-                break
-        if anchor is None:
-            parent = el.getparent()
-            if parent is not None:
-                for prev in parent.itersiblings(preceding=True):
-                    t = normalise_space(prev.text_content())
-                    if t:
-                        anchor = index.get(t)
-                        break
+        anchor = index.get(_text_before(el))
+        if anchor is None and el.getparent() is not None:
+            anchor = index.get(_text_before(el.getparent()))
         if anchor is None:
             continue
         parts = [normalise_space(p.text_content()) for p in el.iter("p")]
