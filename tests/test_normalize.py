@@ -72,13 +72,26 @@ TABLES = {
         ("a 10kg bag", "a ten kilograms bag"),
     ],
     "brackets": [
-        ("He [Putin] needed", "He Putin needed"),
+        ("He [Putin] needed", "He Pootin needed"),
         ("[I]f it was", "If it was"),
         ("the Organisation (CSTO), a", "the Organisation, C S T O, a"),
     ],
     "addresses": [
         ("see https://www.example.com/a/b?c=1 now", "see example dot com now"),
         ("mail news@example.org.", "mail news at example dot org."),
+    ],
+    "pronunciations": [
+        ("Vladimir Putin said", "Vladimir Pootin said"),
+        ("Putin’s war", "Pootin’s war"),
+        ("a pro-Putin party", "a pro-Pootin party"),
+        ("in Almaty.", "in Al-mah-tee."),
+        ("ALMATY, KAZAKHSTAN – A gloom", "Al-mah-tee, KAZAKHSTAN, A gloom"),
+        ("Kyiv-based", "Kee-yiv-based"),
+        ("Xi Jinping", "Shee Jinping"),
+        ("President Zelenskyy", "President Zelensky"),
+        ("Olaf Scholz", "Olaf Sholts"),
+        ("Rishi Sunak", "Rishi Soonak"),
+        ("Putinism", "Putinism"),
     ],
     "pauses": [
         ("It was – I think – over", "It was, I think, over"),

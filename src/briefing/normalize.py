@@ -53,6 +53,21 @@ SCALES: dict[str, str] = {
     "tn": "trillion", "thousand": "thousand", "million": "million", "billion": "billion",
     "trillion": "trillion",
 }
+# Names in the news that the engines' English letter-to-sound rules say wrongly, respelt so
+# any English engine says them as newsreaders do (BBC Pronunciation Unit style). Piper's
+# espeak rules read "Putin" as "Pew-tin" and "Almaty" as "OL-muh-dee"; in the sample
+# episode the recogniser heard "pewton"/"feuding" and "almighty" where a listener should
+# hear Putin and Almaty. Add a name only when the engine's phonemes for it are wrong
+# (check with PiperVoice.phonemize) and the respelling's are right.
+PRONUNCIATIONS: dict[str, str] = {
+    "Putin": "Pootin",            # /ˈpuːtɪn/, espeak: /pjˈuːtɪn/
+    "Almaty": "Al-mah-tee",       # /ælˈmɑːti/, espeak: /ˈɔlməɾi/
+    "Kyiv": "Kee-yiv",            # /ˈkiːjɪv/, espeak: /kjˈɪv/
+    "Xi": "Shee",                 # Xi Jinping, /ʃiː/, espeak: /zˈaɪ/
+    "Zelenskyy": "Zelensky",      # stress on -LEN-, espeak: /zˈɛlənskɪʲi/
+    "Scholz": "Sholts",           # /ʃɔlts/, espeak: /skˈɑːlz/
+    "Sunak": "Soonak",            # /ˈsuːnæk/, espeak: /sˈʌnæk/
+}
 MONTHS = ("January February March April May June July August September October November "
           "December").split()
 
@@ -180,6 +195,17 @@ def _unit(m: re.Match) -> str:
     return f"{m.group(1)} {UNITS[m.group(2)]}"
 
 
+def _pronunciation(m: re.Match) -> str:
+    word = m.group(0)
+    # Capitals are kept as the respelling's own case: "AL-MAH-TEE" would be spelt out.
+    return PRONUNCIATIONS.get(word) or PRONUNCIATIONS[word.capitalize()]
+
+
+# Names as written, and in capitals (a dateline's "ALMATY") when long enough not to be a
+# Roman numeral or an acronym ("XI" stays eleven).
+_NAMES = "|".join(sorted(
+    [re.escape(n) for n in PRONUNCIATIONS] + [re.escape(n.upper()) for n in PRONUNCIATIONS if len(n) > 3],
+    key=len, reverse=True))
 _ABBR = "|".join(sorted(map(re.escape, ABBREVIATIONS), key=len, reverse=True))
 _DOTTED = "|".join(sorted(map(re.escape, DOTTED), key=len, reverse=True))
 _UNITS = "|".join(sorted(map(re.escape, UNITS), key=len, reverse=True))
@@ -215,6 +241,7 @@ RULES: list[Rule] = [
     ("saint", re.compile(r"\bSt\.?(?=\s+[A-Z])"), lambda m: "Saint"),
     ("ampersand", re.compile(r"\s&\s"), lambda m: " and "),
     ("number", re.compile(rf"(?<![\w.]){NUM}(?![\w])"), _number),
+    ("pronunciation", re.compile(rf"(?<!\w)(?:{_NAMES})(?!\w)"), _pronunciation),
     ("acronym", re.compile(r"\b[A-Z]{2,5}\b"), _acronym),
     # Dashes and ellipses are pauses: engines pause on commas, not on dash characters.
     ("dash", re.compile(r"\s+[–—―-]{1,2}\s+|\s*[—―]\s*"), lambda m: ", "),
