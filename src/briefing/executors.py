@@ -14,7 +14,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -204,10 +204,14 @@ def _drain(futures: dict[Future, int]) -> Iterator[tuple[int, Clip]]:
 class ProcessPool:
     """Worker processes that each load their models once and keep them."""
 
-    def __init__(self, workers: int | None = None, threads: int | None = None) -> None:
+    def __init__(self, workers: int | None = None, threads: int | None = None,
+                 meanwhile: Callable[[], object] | None = None) -> None:
         n = cores()
         self.workers = max(1, workers or n)
         self.threads = threads or max(1, n // self.workers)
+        # Run once in this process as soon as the workers exist (it cannot run before: a thread
+        # busy importing would make the fork unsafe), while they synthesize.
+        self.meanwhile = meanwhile
         self._pool = None
 
     def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Clip]]:
@@ -227,6 +231,9 @@ class ProcessPool:
                 initargs=(self.threads, _picklable_runtime_engines()),
             )
         futures = {self._pool.submit(synthesize_task, tasks[i]): i for i in _longest_first(tasks)}
+        if self.meanwhile is not None:
+            job, self.meanwhile = self.meanwhile, None
+            job()
         try:
             yield from _drain(futures)
         except BrokenProcessPool as e:

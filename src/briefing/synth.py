@@ -50,10 +50,10 @@ def job_keys(jobs: Sequence[Job]) -> list[str]:
     return keys
 
 
-def local_executor(misses: int, workers: int | None = None) -> Executor:
+def local_executor(misses: int, workers: int | None = None, meanwhile: Callable[[], object] | None = None) -> Executor:
     """A process pool when there is more than one clip and more than one core to make it on."""
     n = min(workers or cores(), misses)
-    return ProcessPool(n) if n > 1 else InProcess()
+    return ProcessPool(n, meanwhile=meanwhile) if n > 1 else InProcess()
 
 
 def synthesize(
@@ -64,12 +64,15 @@ def synthesize(
     executor: Executor | None = None,
     network: Executor | None = None,
     workers: int | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> list[Clip]:
     """A clip for each job, in order; only cache misses are synthesized, each text once.
 
     `executor` runs offline engines (default: a local process pool sized to the cores, or
     this process for a single clip); `network` runs online ones (default: a bounded,
-    rate-limited thread pool). EngineError names the engine that failed.
+    rate-limited thread pool). EngineError names the engine that failed. `meanwhile` is
+    work for this process (which otherwise only waits) once the default pool's workers
+    have started; it is not run at all in other cases.
     """
     total = len(jobs)
     keys = job_keys(jobs)
@@ -104,7 +107,7 @@ def synthesize(
     own: list[Executor] = []
     try:
         for batch, chosen, default in (
-            (offline, executor, lambda n: local_executor(n, workers)),
+            (offline, executor, lambda n: local_executor(n, workers, meanwhile)),
             (online, network, lambda n: NetworkPool()),
         ):
             if not batch:
@@ -142,12 +145,13 @@ def executor_for(settings: Settings) -> Executor | None:
     return None
 
 
-def synthesize_for(settings: Settings, jobs: Sequence[Job], *, progress: Progress | None = None) -> list[Clip]:
+def synthesize_for(settings: Settings, jobs: Sequence[Job], *, progress: Progress | None = None,
+                   meanwhile: Callable[[], object] | None = None) -> list[Clip]:
     """`synthesize` with the cache and executor the settings ask for."""
     executor = executor_for(settings)
     try:
         return synthesize(jobs, progress=progress, cache=open_cache(settings), executor=executor,
-                          workers=settings.synthesis.workers or None)
+                          workers=settings.synthesis.workers or None, meanwhile=meanwhile)
     finally:
         if executor is not None:
             executor.close()
