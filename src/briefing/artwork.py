@@ -7,8 +7,10 @@ side; anything else gets a show rejected, so a wrong image is an error that says
 
 from __future__ import annotations
 
+import hashlib
 import io
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 from briefing import atomic
@@ -97,20 +99,41 @@ def generate(title: str, author: str = "", *, size: int = GENERATED_PX) -> bytes
     return buf.getvalue()
 
 
+def _remembered(cache: Path | None, what: tuple, make: Callable[[], bytes]) -> bytes:
+    """`make()`, kept under `cache` by `what` and this module's code: drawing and re-encoding a
+    3000 px cover took a third of an unchanged re-run."""
+    if cache is None:
+        return make()
+    key = hashlib.sha256(repr(what).encode() + Path(__file__).read_bytes()).hexdigest()
+    path = cache / "art" / f"{key}.jpg"
+    try:
+        return path.read_bytes()
+    except OSError:
+        pass
+    data = make()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic.write_bytes(path, data)
+    except OSError:
+        pass  # a read-only or full cache costs time, not the episode
+    return data
+
+
 def _write_if_changed(path: Path, data: bytes) -> None:
     if path.is_file() and path.read_bytes() == data:
         return
     atomic.write_bytes(path, data)
 
 
-def ensure_cover(image: Path | None, output: Path, title: str, author: str = "") -> Path:
-    """Write output/cover.jpg or .png (the producer's image, checked, or a generated one)."""
+def ensure_cover(image: Path | None, output: Path, title: str, author: str = "", *, cache: Path | None = None) -> Path:
+    """Write output/cover.jpg or .png (the producer's image, checked, or a generated one,
+    remembered under `cache` when given)."""
     output.mkdir(parents=True, exist_ok=True)
     if image is not None:
         ext = FORMATS[check_image(image)]
         data = image.read_bytes()
     else:
-        ext, data = ".jpg", generate(title, author)
+        ext, data = ".jpg", _remembered(cache, ("cover", title, author, GENERATED_PX), lambda: generate(title, author))
     path = output / f"{COVER_STEM}{ext}"
     _write_if_changed(path, data)
     for other in set(FORMATS.values()) - {ext}:
@@ -118,13 +141,18 @@ def ensure_cover(image: Path | None, output: Path, title: str, author: str = "")
     return path
 
 
-def embedded(cover: Path, size: int = EMBED_PX) -> tuple[bytes, str]:
+def embedded(cover: Path, size: int = EMBED_PX, *, cache: Path | None = None) -> tuple[bytes, str]:
     """A small JPEG of the cover for the MP3's APIC frame, and its MIME type."""
-    from PIL import Image
+    data = cover.read_bytes()
 
-    with Image.open(cover) as im:
-        im = im.convert("RGB")
-        im.thumbnail((size, size))
-        buf = io.BytesIO()
-        im.save(buf, "JPEG", quality=85)
-    return buf.getvalue(), "image/jpeg"
+    def shrink() -> bytes:
+        from PIL import Image
+
+        with Image.open(io.BytesIO(data)) as im:
+            im = im.convert("RGB")
+            im.thumbnail((size, size))
+            buf = io.BytesIO()
+            im.save(buf, "JPEG", quality=85)
+        return buf.getvalue()
+
+    return _remembered(cache, ("embedded", hashlib.sha256(data).hexdigest(), size), shrink), "image/jpeg"

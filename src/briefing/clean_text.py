@@ -111,6 +111,12 @@ class Line:
     stop: float = 0.0
 
 
+# Share of a page's words that are English stop words above which the page is taken to be in
+# English without trying the other languages' lists: on ../shared/bench/extraction the English
+# pages score 34-63% on the English list and the pages in other languages at most 17%.
+ENGLISH_SURE = 0.3
+
+
 @lru_cache(maxsize=None)
 def _stoplist(language: str) -> frozenset[str]:
     if language == "English":
@@ -130,7 +136,10 @@ def page_stoplist(texts: list[str]) -> frozenset[str]:
     tokens = [t.lower() for text in texts if text.count(" ") >= 7 for t in _WORD.findall(text)][:5000]
     if not tokens:
         return _stoplist("English")
-    best, best_hits = _stoplist("English"), -1
+    best = _stoplist("English")
+    best_hits = sum(1 for t in tokens if t in best)
+    if best_hits >= ENGLISH_SURE * len(tokens):
+        return best  # plainly English: no other list comes close, and loading 20 lists costs ~70 ms
     for language in rules.STOPLIST_LANGUAGES:
         stops = _stoplist(language)
         hits = sum(1 for t in tokens if t in stops)

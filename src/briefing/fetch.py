@@ -225,7 +225,19 @@ class Fetcher:
         self.options = options or FetchOptions()
         o = self.options
         self.cache = HttpCache(o.cache_dir) if o.cache_dir else None
-        self.client = httpx.Client(
+        self._transport = transport
+        self._client: httpx.Client | None = None
+
+    @property
+    def client(self) -> httpx.Client:
+        # Made on first use: a run of local files never pays for the TLS context (~30 ms).
+        if self._client is None:
+            self._client = self._new_client()
+        return self._client
+
+    def _new_client(self) -> httpx.Client:
+        o = self.options
+        return httpx.Client(
             timeout=httpx.Timeout(o.read_timeout, connect=o.connect_timeout),
             follow_redirects=False,  # followed by hand: every hop is checked
             headers={
@@ -235,11 +247,12 @@ class Fetcher:
                 "Accept": "text/html,application/xhtml+xml,application/rss+xml,application/atom+xml,"
                           "application/xml;q=0.9,text/plain;q=0.8,*/*;q=0.5",
             },
-            transport=transport,
+            transport=self._transport,
         )
 
     def close(self) -> None:
-        self.client.close()
+        if self._client is not None:
+            self._client.close()
 
     def __enter__(self) -> Fetcher:
         return self

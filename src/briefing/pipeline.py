@@ -16,7 +16,7 @@ from briefing.assemble import Piece, Track, assemble
 from briefing.config import Settings
 from briefing.encode import encode_mp3
 from briefing.errors import BriefingError, EngineError, SourceError
-from briefing.loudness import encode_levelled, normalize as normalize_loudness
+from briefing.loudness import encode_levelled, normalize as normalize_loudness, preload as loudness_preload
 from briefing.models import Article, Audio, Episode, Script, Segment
 from briefing.sources import SourceSpec, expand, read
 from briefing.cache import track_key
@@ -148,7 +148,9 @@ def script_text(segments: Sequence[Segment], *, with_voices: bool) -> str:
 def render(settings: Settings, planned, *, progress: Progress | None = None) -> Track:
     """Synthesize and assemble (stages: speak, stitch, loudness)."""
     jobs = [Job(seg.spoken, voice_for(settings, seg.voice)) for seg, *_ in planned]
-    clips = synthesize_for(settings, jobs, progress=progress)
+    # The parent only waits while the pool synthesizes: it imports the loudness stage's
+    # libraries then (scipy: ~0.9 s of CPU that would otherwise come after the last clip).
+    clips = synthesize_for(settings, jobs, progress=progress, meanwhile=loudness_preload)
     # Clips stay 16-bit until assembly writes them into the one float32 track.
     pieces = [
         Piece(Audio(clip.pcm, clip.sample_rate), pause, seg.text, seg.speaker, chapter, url)
@@ -250,7 +252,8 @@ def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
     atomic.write_text(text_path, script_text([s for s, *_ in planned], with_voices=False))
     title = f"{settings.show.title}, {spoken_date(day)}"
     show = settings.show
-    cover = artwork.ensure_cover(show.image, settings.output, show.title, show.author)
+    art_cache = settings.cache_dir if settings.cache.enabled else None
+    cover = artwork.ensure_cover(show.image, settings.output, show.title, show.author, cache=art_cache)
     # Encoded and tagged under a hidden name, then renamed: the published MP3 always has its tags.
     untagged = folder / f".{stem}.untagged.mp3"
     try:
@@ -264,7 +267,7 @@ def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
             if cache is not None:
                 cache.put_encoded(track.key, untagged)
         tags.write(untagged, title=title, artist=show.author, album=show.title, date=day.isoformat(),
-                   chapters=track.chapters, comment=tags.comment_for(articles), cover=artwork.embedded(cover))
+                   chapters=track.chapters, comment=tags.comment_for(articles), cover=artwork.embedded(cover, cache=art_cache))
         untagged.chmod(atomic.PUBLIC)  # the encoder made it 0600; web servers must read it
         untagged.replace(mp3)
     finally:
