@@ -37,6 +37,44 @@ def test_cases(case):
         assert got == want
 
 
+# Issue 7 (false voicing), one row per pattern; sentences from the PolNeAR train split.
+# (why, paragraphs, expected quote segments as (text, speaker))
+ISSUE7_CASES = [
+    ("narrator words open the sentence and the quote finishes it: woven, not voiced",
+     ["If the legislation passes, \"I think it's going to fill a very deep void and hole that "
+      "I've had about who I am,\" Ki Hong said."],
+     []),
+    ("a clause before the quote with no speech verb keeps it with the narrator",
+     ["Religious conservatives have been a solid base for him, but \"New York has one of the "
+      "smallest percentages of born-again Christians,\" said Jeff Smith, a professor at The New "
+      "School."],
+     []),
+    ("only the verb nearest the quote decides reported speech ('joked that ... went on to say,')",
+     ["Trump joked that Brooklyn was his answer, but went on to say, “There are places in "
+      "America that are among the most dangerous in the world.”"],
+     [("There are places in America that are among the most dangerous in the world.", "Trump")]),
+    ("a two-word speech verb introduces the quote ('shot back,')",
+     ["After former California Gov. Jerry Brown criticized Bill Clinton during a debate, "
+      "Hillary shot back, “I suppose I could have chosen to bake cookies and have teas, but I "
+      "chose to fulfill my profession.”"],
+     [("I suppose I could have chosen to bake cookies and have teas, but I chose to fulfill my "
+       "profession.", "Hillary")]),
+    ("speech verbs beyond 'said' attribute a paragraph-opening quote to its speaker",
+     ["“Go back to Univision,” Trump barked and a security guard escorted Ramos out."],
+     [("Go back to Univision,", "Trump")]),
+    ("a sentence may open with a quote mark and a bracket",
+     ["The Air Force veteran also believes that Cruz passes the commander-in-chief test. "
+      "“[Ted] knows he’s going to surround himself with good people,” Perry said."],
+     [("[Ted] knows he’s going to surround himself with good people,", "Perry")]),
+]
+
+
+@pytest.mark.parametrize("why,paras,want", ISSUE7_CASES, ids=[c[0][:50] for c in ISSUE7_CASES])
+def test_issue7_cases(why, paras, want):
+    segs = segment(_article(paras))
+    assert [(s.text, s.speaker) for s in segs if s.role == "quote"] == want, why
+
+
 def test_headline_quote_is_voiced():
     segs = segment(_article(["Body text."], title="Trump: “I will win this election”"))
     assert [(s.role, s.text, s.speaker, s.block) for s in segs[:2]] == [

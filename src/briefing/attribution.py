@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from . import quote_rules as R
 
 TOKEN = re.compile(r"[A-Za-z0-9][\w'’.\-]*[\w]|[A-Za-z0-9]|[,:;.!?()—–]")
-SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+(?=[\"“‘(\[]?[A-Z0-9])")
+# a new sentence may open with a quote mark and a bracket: '… test. “[Ted] knows …'
+SENTENCE_END = re.compile(r"[.!?][\"”’)]*\s+(?=[\"“‘(\[]{0,2}[A-Z0-9])")
 DETERMINERS = frozenset(
     "the a an one another two three several some his her their its our this that "
     "many other both each".split()
@@ -244,6 +245,8 @@ def tokens(text: str) -> list[str]:
             or (re.fullmatch(r"[A-Z][\w\-]*", out[-1]) and (nxt == "," or nxt[:1].islower()))
         ):
             out[-1] += "."  # "Mr.", "J.", "R-Ky.,": not the end of a sentence
+        elif out and (out[-1].lower(), t.lower()) in R.PHRASAL_SPEECH_VERBS:
+            out[-1] += " " + t
         else:
             out.append(t)
     return out
@@ -297,7 +300,9 @@ def attribute_before(region: str) -> str | None:
             post = [w for w in toks[i + 1:] if w not in {",", ":"}]
             pre = toks[:i]
             # "X told reporters:" – the object after the verb is the audience, not the speaker.
-            participle = low.endswith("ing")
+            # "Trump joked ..., but went on to say,": an infinitive, like a participle, takes
+            # the subject of the main clause
+            participle = low.endswith("ing") or (i > 0 and toks[i - 1].lower() == "to")
             if pre and _subject_from_words(pre, participle):
                 return _subject_from_words(pre, participle)
             if post:

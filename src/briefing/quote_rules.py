@@ -73,8 +73,22 @@ SPEECH_VERBS = frozenset(
     demanded demands demanding
     scolded scolds
     chanted chants chanting sang sings singing
+    exclaimed exclaims retorted retorts interjected interjects
+    snapped snaps barked barks boomed thundered screamed screams whispered whispers muttered
+    fumed fumes scoffed scoffs mocked mocks gushed gushes marveled marvelled
+    lamented laments surmised elaborated elaborates demurred
+    urged urges asserted asserts vowed vows pleaded implored proclaimed proclaims
+    recounted recounts opined intoned texted emailed wondered
     """.split()
 )
+
+# Two-word speech verbs ("Trump shot back", "he went on"): tokens() joins them into one token
+# so every speech-verb test sees them; each word alone says nothing about speech.
+PHRASAL_SPEECH_VERBS = frozenset({
+    ("shot", "back"), ("fired", "back"), ("hit", "back"), ("shoots", "back"), ("fires", "back"),
+    ("went", "on"), ("goes", "on"), ("cried", "out"), ("screamed", "back"), ("called", "out"),
+})
+SPEECH_VERBS = SPEECH_VERBS | {" ".join(p) for p in PHRASAL_SPEECH_VERBS}
 
 # "according to X" attributes without a verb next to the speaker.
 ACCORDING_TO = re.compile(r"\baccording to\s+", re.I)
