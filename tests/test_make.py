@@ -164,3 +164,25 @@ def test_make_with_gtts_unreachable_says_so_in_one_line_and_leaves_the_feed(tmp_
     assert "Traceback" not in result.output
     assert (tmp_path / "output" / "feed.xml").read_bytes() == feed_before
     assert not (tmp_path / "output" / "2026-11-21").exists()
+
+
+def test_intro_reads_a_short_list_as_one_sentence_and_many_headlines_one_sentence_each(tmp_path):
+    from datetime import date
+
+    from briefing import config
+    from briefing.models import Article
+    from briefing.pipeline import intro_text
+
+    settings = config.load(write_show(tmp_path))
+
+    def articles(*titles):
+        return [Article(title=t, body=()) for t in titles]
+
+    day = date(2026, 1, 6)
+    three = intro_text(settings, day, articles("Rates rise", "Storm hits coast.", "Who won?"))
+    assert three.endswith("Today: Rates rise; Storm hits coast; and Who won?")
+    many = intro_text(settings, day, articles(*(f"Story {n}" for n in range(1, 7))))
+    assert "Today, 6 stories. Story 1. Story 2. Story 3. Story 4. Story 5. And finally, Story 6." in many
+    # no sentence of the intro grows with the number of articles
+    longest = max(len(s.split()) for s in many.replace("?", ".").split(". "))
+    assert longest <= 6

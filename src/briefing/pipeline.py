@@ -16,6 +16,7 @@ from briefing.assemble import Piece, Track, assemble
 from briefing.config import Settings
 from briefing.encode import encode_mp3
 from briefing.errors import BriefingError, EngineError, SourceError
+from briefing.logs import timed
 from briefing.loudness import encode_levelled, normalize as normalize_loudness, preload as loudness_preload
 from briefing.models import Article, Audio, Episode, Script, Segment
 from briefing.sources import SourceSpec, expand, read
@@ -81,13 +82,27 @@ def spoken_date(day: Date) -> str:
     return f"{day:%A} {day.day} {day:%B %Y}"
 
 
+# Up to this many headlines are read as one list ("Today: A; B; and C."); more are read one
+# sentence each, as a newsreader reads the headlines: a list of ten is a 50-word sentence that
+# no listener follows, and the engine holds a whole sentence's audio in memory at once.
+LISTED_HEADLINES = 3
+
+
+def _sentence(title: str) -> str:
+    return title if title.endswith(("?", "!")) else f"{title}."
+
+
 def intro_text(settings: Settings, day: Date, articles: Sequence[Article]) -> str:
     titles = [a.title.rstrip(" .") for a in articles]
+    opening = f"{settings.show.title}, {spoken_date(day)}."
+    if len(titles) > LISTED_HEADLINES:
+        return " ".join([opening, f"Today, {len(titles)} stories.", *map(_sentence, titles[:-1]),
+                         _sentence(f"And finally, {titles[-1]}")])
     if len(titles) > 1:
         headlines = "; ".join(titles[:-1]) + "; and " + titles[-1]
     else:
         headlines = titles[0]
-    return f"{settings.show.title}, {spoken_date(day)}. Today: {headlines}."
+    return f"{opening} Today: {_sentence(headlines)}"
 
 
 def outro_text(settings: Settings, day: Date) -> str:
@@ -150,7 +165,8 @@ def render(settings: Settings, planned, *, progress: Progress | None = None) -> 
     jobs = [Job(seg.spoken, voice_for(settings, seg.voice)) for seg, *_ in planned]
     # The parent only waits while the pool synthesizes: it imports the loudness stage's
     # libraries then (scipy: ~0.9 s of CPU that would otherwise come after the last clip).
-    clips = synthesize_for(settings, jobs, progress=progress, meanwhile=loudness_preload)
+    with timed("speak"):
+        clips = synthesize_for(settings, jobs, progress=progress, meanwhile=loudness_preload)
     # Clips stay 16-bit until assembly writes them into the one float32 track.
     pieces = [
         Piece(Audio(clip.pcm, clip.sample_rate), pause, seg.text, seg.speaker, chapter, url)
@@ -158,7 +174,8 @@ def render(settings: Settings, planned, *, progress: Progress | None = None) -> 
     ]
     rate = max(c.sample_rate for c in clips)
     del clips
-    track = assemble(pieces, rate)
+    with timed("stitch"):
+        track = assemble(pieces, rate)
     del pieces
     a = settings.audio
     cache = open_cache(settings)
@@ -169,7 +186,8 @@ def render(settings: Settings, planned, *, progress: Progress | None = None) -> 
             return track  # an unchanged briefing: its loudness and MP3 are done already
     # Levelled in place (the track is assemble's own buffer): no second hour-long array. The
     # codec check runs on the MP3 that is published (_make), so the episode is encoded once.
-    normalize_loudness(track.audio.samples, rate, a.loudness_lufs, a.peak_dbfs, check_codec=False, in_place=True)
+    with timed("loudness"):
+        normalize_loudness(track.audio.samples, rate, a.loudness_lufs, a.peak_dbfs, check_codec=False, in_place=True)
     return track
 
 
@@ -221,11 +239,13 @@ def make(
 
 
 def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Progress | None) -> MakeResult:
-    articles, reports = read_articles(settings, specs, day)
+    with timed("read and clean"):
+        articles, reports = read_articles(settings, specs, day)
     if not articles:
         return MakeResult(None, tuple(reports), None)
 
-    scripts = script_articles(settings, articles)
+    with timed("segment and cast"):
+        scripts = script_articles(settings, articles)
     reports = _with_voices(scripts, reports)
     planned = plan(settings, scripts, day)
     try:
@@ -261,8 +281,9 @@ def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
             shutil.copyfile(track.encoded, untagged)
         else:
             a = settings.audio
-            encode_levelled(track.audio.samples, track.audio.sample_rate, untagged, a.loudness_lufs, a.peak_dbfs,
-                            bitrate=a.bitrate, encode=encode_mp3)
+            with timed("encode"):
+                encode_levelled(track.audio.samples, track.audio.sample_rate, untagged, a.loudness_lufs, a.peak_dbfs,
+                                bitrate=a.bitrate, encode=encode_mp3)
             cache = open_cache(settings) if track.key else None
             if cache is not None:
                 cache.put_encoded(track.key, untagged)
@@ -276,7 +297,8 @@ def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
         date=day.isoformat(), title=title, mp3=str(mp3), duration=track.audio.seconds,
         size=mp3.stat().st_size, chapters=track.chapters, cues=track.cues, articles=tuple(articles),
     )
-    feed_path = publish(settings, episode, extra_files={"script": json_path, "text": text_path})
+    with timed("publish"):
+        feed_path = publish(settings, episode, extra_files={"script": json_path, "text": text_path})
     return MakeResult(episode, tuple(reports), feed_path, json_path, text_path)
 
 
