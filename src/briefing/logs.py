@@ -12,6 +12,9 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 # syslog priorities for sd-daemon(3) prefixes
 _PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
@@ -68,3 +71,13 @@ def _stderr_is_journal() -> bool:
     except (KeyError, ValueError, OSError, AttributeError):
         return False
     return (st.st_dev, st.st_ino) == (device, inode)
+
+
+@contextmanager
+def timed(stage: str) -> Iterator[None]:
+    """Log how long `stage` took, at debug level (`briefing -v make` shows where a run's time goes)."""
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        logging.getLogger("briefing").debug("stage %s: %.2f s", stage, time.perf_counter() - start)
