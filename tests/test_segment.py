@@ -62,6 +62,25 @@ ISSUE7_CASES = [
     ("speech verbs beyond 'said' attribute a paragraph-opening quote to its speaker",
      ["“Go back to Univision,” Trump barked and a security guard escorted Ramos out."],
      [("Go back to Univision,", "Trump")]),
+    ("a quoted word ending the narrator's sentence stays narrated; the next sentence is no "
+     "attribution of it",
+     ["Trump has said that a nuclear deal reached with Iran in July could led to another "
+      "\"Holocaust.\" Netanyahu has said that the nuclear deal intensifies an existential "
+      "threat to Israel from Iran."],
+     []),
+    ("a paragraph that is only a quotation, after narration naming nobody as saying it, stays "
+     "with the narrator",
+     ["On the other side are partisans and thinkers who consider Obama’s achievements "
+      "substantial, even historic. They acknowledge that his victories were partial and his "
+      "legislation flawed.",
+      "\"Lurking behind this argument about the future is a dispute that’s really about the "
+      "past.\""],
+     []),
+    ("the lower-case second half of a split quotation is voiced like the first",
+     ["“And while I’m at it, I hold in the highest esteem Sen. John McCain,” Trump said, “and I "
+      "fully support and endorse his re-election.”"],
+     [("And while I’m at it, I hold in the highest esteem Sen. John McCain,", "Trump"),
+      ("and I fully support and endorse his re-election.", "Trump")]),
     ("a sentence may open with a quote mark and a bracket",
      ["The Air Force veteran also believes that Cruz passes the commander-in-chief test. "
       "“[Ted] knows he’s going to surround himself with good people,” Perry said."],

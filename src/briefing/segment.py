@@ -119,6 +119,12 @@ def _woven(left: str) -> bool:
     return not any(t in R.SPEECH_VERBS for t in toks) and "according" not in toks
 
 
+def _sentence_after(inner: str, right: str) -> bool:
+    """The quote ends the sentence and a new one follows: 'led to another “Holocaust.” Netanyahu
+    has said ...' - that next sentence is the narrator's, not this quote's attribution."""
+    return _ends_sentence(inner) and right.lstrip()[:1].isupper()
+
+
 def _right_ok(right: str, inner: str) -> bool:
     """After the quote: attribution, the end of the sentence, or a new sentence."""
     r = right.lstrip()
@@ -140,7 +146,7 @@ def _voiced(text: str, span: Span, floor: int, prev_voiced: bool) -> bool:
     if not _starts_capital(inner) and not continuation:
         return False
     if not _left_ok(left) and not (span.closed and _ends_punct(inner) and _attribution_follows(right)
-                                   and not _woven(left)):
+                                   and not _woven(left) and not _sentence_after(inner, right)):
         return False
     if span.closed and not _right_ok(right, inner):
         return False
@@ -251,9 +257,12 @@ class _Attributor:
         prev_end = spans[k - 1].end if k else 0
         left = t[_sentence_start(t, sp.start, prev_end):sp.start]
         right = t[sp.end:]
+        # '“A,” he said, “and B.”': the second half of a voiced split quotation starts the
+        # speaker's sentence-in-progress, so its lower-case start is not a sign of a fragment
+        split_half = bool(k) and spans[k - 1].voiced and left.strip().endswith(",") and _left_ok(left)
         return QM.Context(
             text=t, inner=inner, left=left, right=right, closed=sp.closed,
-            starts_capital=_starts_capital(inner), ends_sentence=_ends_sentence(inner),
+            starts_capital=_starts_capital(inner) or split_half, ends_sentence=_ends_sentence(inner),
             ends_comma=inner.rstrip().rstrip("’'\"”)").endswith(","),
             left_ok=_left_ok(left), attribution_follows=_attribution_follows(right),
             how=sp.how, speaker=spk, n_spans=len(spans), index=k, block=self.block_index,
