@@ -81,6 +81,13 @@ ISSUE7_CASES = [
       "fully support and endorse his re-election.”"],
      [("And while I’m at it, I hold in the highest esteem Sen. John McCain,", "Trump"),
       ("and I fully support and endorse his re-election.", "Trump")]),
+    ("a plural possessive outlet before a name ('Fox News’ Sean Hannity') is not part of it",
+     ["In an interview with Fox News’ Sean Hannity on Monday night, Trump responded to a "
+      "question about a recent claim.",
+      "“The New York Times is claiming today that they had an off-the-record conversation with "
+      "you in January,” Hannity started."],
+     [("The New York Times is claiming today that they had an off-the-record conversation with "
+       "you in January,", "Sean Hannity")]),
     ("a sentence may open with a quote mark and a bracket",
      ["The Air Force veteran also believes that Cruz passes the commander-in-chief test. "
       "“[Ted] knows he’s going to surround himself with good people,” Perry said."],

@@ -61,7 +61,7 @@ def name_runs(text: str) -> list[tuple[int, int, str]]:
         for w in re.finditer(r"\S+", m.group(0)):
             word = w.group(0)
             low = word.lower().strip(".,")
-            low = re.sub(r"['’]s$", "", low)
+            low = re.sub(r"['’]s?$", "", low)  # "Trump's", and the plural "Fox News’ Sean Hannity"
             if low in R.NOT_NAMES and low not in R.TITLES:
                 pieces.append([])
             else:
@@ -69,7 +69,7 @@ def name_runs(text: str) -> list[tuple[int, int, str]]:
         for piece in pieces:
             cut = 0
             for k, (_, word) in enumerate(piece):
-                low = word.lower().strip(".,")
+                low = re.sub(r"['’]s?$", "", word.lower().strip(".,"))
                 if low in R.TITLES or low in R.ORG_WORDS:
                     cut = k + 1
             piece = piece[cut:]
