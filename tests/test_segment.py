@@ -88,6 +88,14 @@ ISSUE7_CASES = [
       "you in January,” Hannity started."],
      [("The New York Times is claiming today that they had an off-the-record conversation with "
        "you in January,", "Sean Hannity")]),
+    ("'..., saying,' takes the subject of the main clause, titles and all before the name",
+     ["Former Secretary of State Madeleine Albright recently urged women to vote for Hillary "
+      "Clinton, saying, “There’s a special place in hell for women who don’t help each other.”"],
+     [("There’s a special place in hell for women who don’t help each other.",
+       "Madeleine Albright")]),
+    ("a speech verb coordinated with another ('... and said,') shares its subject",
+     ["Trump called on her to resign from her post and said, “Her mind is shot!”"],
+     [("Her mind is shot!", "Trump")]),
     ("a sentence may open with a quote mark and a bracket",
      ["The Air Force veteran also believes that Cruz passes the commander-in-chief test. "
       "“[Ted] knows he’s going to surround himself with good people,” Perry said."],

@@ -160,6 +160,12 @@ def _np(head: str) -> str | None:
     return head if len(hw) <= 4 else None
 
 
+def _opens_clause(prefix: str) -> bool:
+    """Only titles and capitalised words come before the name: 'Former Secretary of State
+    Madeleine Albright', 'Rep. Hakeem Jeffries' - the name is the clause's subject."""
+    return all(w[:1].isupper() or w.lower() in {"of", "the", "and"} for w in prefix.split())
+
+
 def _subject_from_words(words: list[str], participle: bool = False) -> str | None:
     """Pick the speaker out of the words before a speech verb."""
     words = [w for w in words if w not in {"—", "–", "(", ")"}]
@@ -185,7 +191,7 @@ def _subject_from_words(words: list[str], participle: bool = False) -> str | Non
         if first[0].lower() in R.ALL_PRONOUNS:
             return first[0]
         runs = name_runs(main[0])
-        if runs and runs[0][0] == 0:
+        if runs and _opens_clause(main[0][:runs[0][0]]):
             return runs[0][2]
         if first[0].lower() in DETERMINERS:
             return " ".join(first[:4])
@@ -307,6 +313,10 @@ def attribute_before(region: str) -> str | None:
                 return _subject_from_words(pre, participle)
             if post:
                 return _subject_after_verb(post)
+            if pre and not participle:
+                # "Trump called on her to resign and said,": the verb shares the subject of
+                # the clause it is coordinated with
+                return _subject_from_words(pre, True)
             return None
     if body.endswith(":"):
         runs = name_runs(body)
