@@ -96,6 +96,10 @@ ISSUE7_CASES = [
     ("a speech verb coordinated with another ('... and said,') shares its subject",
      ["Trump called on her to resign from her post and said, “Her mind is shot!”"],
      [("Her mind is shot!", "Trump")]),
+    ("a name and its party label before a colon introduce the speaker ('Rep. X (R-S.C.):')",
+     ["Rep. Trey Gowdy (R-S.C.):\"I have not heard anyone other than you ever cite that "
+      "figure.\""],
+     [("I have not heard anyone other than you ever cite that figure.", "Trey Gowdy")]),
     ("a sentence may open with a quote mark and a bracket",
      ["The Air Force veteran also believes that Cruz passes the commander-in-chief test. "
       "“[Ted] knows he’s going to surround himself with good people,” Perry said."],

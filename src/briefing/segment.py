@@ -199,8 +199,10 @@ def _colon_intro(left: str) -> bool:
     toks = [t.lower() for t in tokens(left)]
     if any(t in R.SPEECH_VERBS for t in toks):
         return True
-    runs = name_runs(left.rstrip(" :"))
-    return len(toks) <= 6 and bool(runs) and runs[-1][1] >= len(left.rstrip(" :")) - 1
+    # 'Rep. Trey Gowdy (R-S.C.):' - the party label does not stand between name and colon
+    head = re.sub(r"\s*\([^()]*\)\s*$", "", left.strip().rstrip(":").rstrip())
+    runs = name_runs(head)
+    return len(tokens(head)) <= 6 and bool(runs) and runs[-1][1] >= len(head) - 1
 
 
 def _paragraph_segments(text: str, spans: list[Span], block: int) -> list[Segment]:
