@@ -11,7 +11,7 @@ import pytest
 from briefing import engines, executors
 from briefing.engines import Voice
 from briefing.errors import EngineError
-from briefing.executors import InProcess, NetworkPool, ProcessPool, RateLimiter
+from briefing.executors import InProcess, NetworkPool, ProcessPool, RateLimiter, ThreadPool
 from briefing.models import Audio
 from briefing.synth import Job, synthesize
 
@@ -129,15 +129,27 @@ def test_the_rate_limiter_spaces_starts_evenly():
     assert time.monotonic() - t0 >= 5 / 50 - 0.005
 
 
+def test_piper_runs_on_threads_sharing_one_model_and_other_engines_on_processes():
+    from briefing.synth import local_executor
+
+    assert isinstance(local_executor(10, 2, engine_ids=["piper"]), ThreadPool)
+    assert isinstance(local_executor(10, 2, engine_ids=["piper", "silence"]), ProcessPool)
+    assert isinstance(local_executor(1, 2, engine_ids=["piper"]), InProcess)
+
+
 @pytest.mark.slow
-def test_real_piper_in_the_pool_matches_one_process_sample_for_sample():
+@pytest.mark.parametrize("make_pool", [ProcessPool, ThreadPool])
+def test_real_piper_in_the_pool_matches_one_process_sample_for_sample(make_pool):
     # Piper's generator noise makes every run differ; with the noise scales at zero it is
     # deterministic, which lets the pool be compared with one process exactly.
     plain = Voice("joe", "piper", {"noise_scale": 0.0, "noise_w": 0.0})
     shifted = Voice("ada", "piper", {"noise_scale": 0.0, "noise_w": 0.0, "pitch": 1.5, "formant": 1.15})
-    jobs = [Job(t, plain if i % 2 else shifted) for i, t in enumerate(TEXTS[:4])]
+    # a sentence long enough to be read in two utterances (in the plain voice, compared exactly)
+    long = ("The council said on Monday that the bridge, closed since the storm in the spring, "
+            "would reopen to traffic in both directions before the end of the month.")
+    jobs = [Job(t, plain if i % 2 else shifted) for i, t in enumerate([*TEXTS[:5], long])]
     one = synthesize(jobs, executor=InProcess())
-    pool = ProcessPool(2)
+    pool = make_pool(2)
     try:
         many = synthesize(jobs, executor=pool)
     finally:

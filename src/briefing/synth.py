@@ -1,9 +1,9 @@
 """Synthesis: every segment's spoken text through its voice's engine, clips back in order.
 
 Each clip is looked up in the clip cache first (cache.py); only the misses are synthesized,
-each distinct text once, on an executor (executors.py): a local process pool by default, a
-Dask cluster when a scheduler is configured, and a rate-limited thread pool for online
-engines. Clips come back as compact 16-bit PCM, the same form the cache stores.
+each distinct text once, on an executor (executors.py): by default a pool of threads (engines
+that synthesize outside the GIL, like Piper) or of processes, a Dask cluster when a scheduler
+is configured, and a rate-limited thread pool for online engines. Clips come back as compact 16-bit PCM, the same form the cache stores.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from briefing.cache import Clip, ClipCache, clip_key
 from briefing.config import Settings
 from briefing.engines import Voice
 from briefing.errors import BriefingError
-from briefing.executors import Executor, InProcess, NetworkPool, ProcessPool, Task, cores
+from briefing.executors import Executor, InProcess, NetworkPool, ProcessPool, Task, ThreadPool, cores, threads_suffice
 
 Progress = Callable[[int, int], None]
 
@@ -50,10 +50,16 @@ def job_keys(jobs: Sequence[Job]) -> list[str]:
     return keys
 
 
-def local_executor(misses: int, workers: int | None = None, meanwhile: Callable[[], object] | None = None) -> Executor:
-    """A process pool when there is more than one clip and more than one core to make it on."""
+def local_executor(misses: int, workers: int | None = None, meanwhile: Callable[[], object] | None = None,
+                   engine_ids: Sequence[str] = ()) -> Executor:
+    """A pool when there is more than one clip and more than one core to make it on: threads
+    when the engines allow it (one model in memory), else processes."""
     n = min(workers or cores(), misses)
-    return ProcessPool(n, meanwhile=meanwhile) if n > 1 else InProcess()
+    if n <= 1:
+        return InProcess()
+    if engine_ids and threads_suffice(engine_ids):
+        return ThreadPool(n, meanwhile=meanwhile)
+    return ProcessPool(n, meanwhile=meanwhile)
 
 
 def synthesize(
@@ -68,8 +74,8 @@ def synthesize(
 ) -> list[Clip]:
     """A clip for each job, in order; only cache misses are synthesized, each text once.
 
-    `executor` runs offline engines (default: a local process pool sized to the cores, or
-    this process for a single clip); `network` runs online ones (default: a bounded,
+    `executor` runs offline engines (default: a local thread or process pool sized to the
+    cores, or this process for a single clip); `network` runs online ones (default: a bounded,
     rate-limited thread pool). EngineError names the engine that failed. `meanwhile` is
     work for this process (which otherwise only waits) once the default pool's workers
     have started; it is not run at all in other cases.
@@ -107,7 +113,8 @@ def synthesize(
     own: list[Executor] = []
     try:
         for batch, chosen, default in (
-            (offline, executor, lambda n: local_executor(n, workers, meanwhile)),
+            (offline, executor, lambda n: local_executor(
+                n, workers, meanwhile, [jobs[where[k][0]].voice.engine for k in offline])),
             (online, network, lambda n: NetworkPool()),
         ):
             if not batch:

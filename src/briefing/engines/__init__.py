@@ -10,6 +10,7 @@ engine is first used, not when the CLI starts.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import threading
 from importlib import import_module
 from importlib.metadata import entry_points
 from typing import Any, Callable, ClassVar, Mapping, Protocol, runtime_checkable
@@ -50,6 +51,12 @@ class Engine(Protocol):
     def synthesize(self, text: str, voice: Voice) -> Audio:
         """Speak `text` in `voice`; raise EngineError on failure."""
         ...
+
+    # Optional, looked up with getattr:
+    #   concurrent_threads: ClassVar[bool]  synthesize may run on several threads at once and
+    #       spends its time outside the GIL: the local pool then uses threads sharing one
+    #       loaded model instead of worker processes with a model each;
+    #   set_threads(n)  how many threads the engine's own compute may use.
 
 
 _FACTORIES: dict[str, Callable[[], Engine]] = {}
@@ -94,11 +101,22 @@ def register_engines(reg: Callable[[str, Callable[[], Engine]], None]) -> None:
         reg(engine_id, _lazy(path))
 
 
+# Engines are looked up from synthesis threads too: loading the registry and creating each
+# engine (and so its models) must happen once, not once per thread that asks first.
+_LOCK = threading.RLock()
+
+
 def _load() -> None:
     global _loaded
     if _loaded:
         return
-    _loaded = True
+    with _LOCK:
+        if not _loaded:
+            _boot()
+            _loaded = True
+
+
+def _boot() -> None:
     boot: dict[str, Callable[[], Engine]] = {}
     register_engines(boot.__setitem__)
     for ep in entry_points(group="briefing.engines"):
@@ -116,12 +134,16 @@ def available() -> list[str]:
 def get(engine_id: str) -> Engine:
     """The engine registered as `engine_id`, created once per process."""
     _load()
-    if engine_id not in _INSTANCES:
-        if engine_id not in _FACTORIES:
-            raise EngineError(
-                engine_id,
-                "no such engine",
-                f"Choose one of: {', '.join(available())}",
-            )
-        _INSTANCES[engine_id] = _FACTORIES[engine_id]()
-    return _INSTANCES[engine_id]
+    engine = _INSTANCES.get(engine_id)
+    if engine is not None:
+        return engine
+    with _LOCK:
+        if engine_id not in _INSTANCES:
+            if engine_id not in _FACTORIES:
+                raise EngineError(
+                    engine_id,
+                    "no such engine",
+                    f"Choose one of: {', '.join(available())}",
+                )
+            _INSTANCES[engine_id] = _FACTORIES[engine_id]()
+        return _INSTANCES[engine_id]
