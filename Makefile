@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test venv bench-extraction bench-quotes bench-voices bench-speed clean-output
+.PHONY: demo test venv bench-extraction bench-quotes bench-voices bench-wer bench-speed clean-output
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -34,9 +34,13 @@ bench-extraction: $(STAMP)
 clean-output:
 	rm -rf output .briefing
 
-## Speed of briefing make against Piper's own CLI: cold/warm cache, 1-10 articles, LocalCluster (~20 min)
+## Speed of briefing make against Piper's own CLI: cold/warm cache, 1-10 articles, LocalCluster (~10 min)
 bench-speed: $(STAMP)
 	$(BIN)/python bench/speed.py --runs 3
+
+## Fresh takes of the sample's episode through ../shared/tools/voicecheck episode: WER median, errors by class
+bench-wer: $(STAMP)
+	$(BIN)/python bench/wer.py --takes 5 --errors
 
 ## The demo cast through ../shared/tools/voicecheck voices (distinctness, DNSMOS, WER)
 bench-voices: $(STAMP)
