@@ -186,3 +186,21 @@ def test_intro_reads_a_short_list_as_one_sentence_and_many_headlines_one_sentenc
     # no sentence of the intro grows with the number of articles
     longest = max(len(s.split()) for s in many.replace("?", ".").split(". "))
     assert longest <= 6
+
+
+def test_the_episode_pauses_between_headline_standfirst_and_byline(tmp_path):
+    from datetime import date
+
+    from briefing import config
+    from briefing.models import Article, Block
+    from briefing.pipeline import plan, script_articles
+
+    settings = config.load(write_show(tmp_path))
+    article = Article(title="Bridge reopens", standfirst="Repairs took three months.", byline="Ann Lee",
+                      body=(Block("paragraph", "The bridge reopened on Monday."),))
+    planned = plan(settings, script_articles(settings, [article]), date(2026, 1, 6))
+    pauses = {seg.text: pause for seg, pause, *_ in planned}
+    a = settings.audio
+    assert pauses["Repairs took three months."] == a.pause_paragraph_ms
+    assert pauses["By Ann Lee"] == a.pause_paragraph_ms
+    assert pauses["The bridge reopened on Monday."] == a.pause_paragraph_ms

@@ -116,8 +116,8 @@ def test_issue7_cases(why, paras, want):
 def test_headline_quote_is_voiced():
     segs = segment(_article(["Body text."], title="Trump: “I will win this election”"))
     assert [(s.role, s.text, s.speaker, s.block) for s in segs[:2]] == [
-        ("narrator", "Trump:", None, -1),
-        ("quote", "I will win this election", "Trump", -1),
+        ("narrator", "Trump:", None, -3),
+        ("quote", "I will win this election", "Trump", -3),
     ]
 
 
@@ -125,7 +125,7 @@ def test_head_segments_come_first():
     art = _article(["One.", "Two."], title="Title", standfirst="Stand.", byline="Jane Roe")
     segs = segment(art)
     assert [(s.text, s.block, s.role) for s in segs] == [
-        ("Title", -1, "narrator"), ("Stand.", -1, "narrator"), ("By Jane Roe", -1, "narrator"),
+        ("Title", -3, "narrator"), ("Stand.", -2, "narrator"), ("By Jane Roe", -1, "narrator"),
         ("One.", 0, "narrator"), ("Two.", 1, "narrator"),
     ]
 

@@ -33,7 +33,7 @@ def test_segment_keeps_every_word(paras, title):
     for i, para in enumerate(paras):
         got = [w for s in segs if s.block == i for w in _words(s.text)]
         assert got == _words(para)
-    head = [w for s in segs if s.block == -1 for w in _words(s.text)]
+    head = [w for s in segs if s.block < 0 for w in _words(s.text)]
     assert head == _words(title)
     for s in segs:
         assert s.role in ("narrator", "quote")

@@ -361,16 +361,19 @@ def segment(article: Article, decide: Callable[[QM.Context], bool] | None = None
         attributor.block(t, spans)
         plans.append(spans)
 
+    # Headline, standfirst and byline come before block 0, each a block of its own so the
+    # episode pauses between them as between paragraphs: read straight on, "...for Ukraine"
+    # ran into "A deadly crackdown" (heard as "they deadly" in 2 takes of 6).
     head: list[Segment] = []
     title = (article.title or "").strip()
     if title and WORD.search(title):
         # A headline may quote someone ('Trump: “I will win”'); it is read like a paragraph.
         spans = _plan_block(title)
         _Attributor(people, decide).block(title, spans)
-        head.extend(_paragraph_segments(title, spans, -1))
+        head.extend(_paragraph_segments(title, spans, -3))
     standfirst = (article.standfirst or "").strip()
     if standfirst and WORD.search(standfirst):
-        head.append(Segment("narrator", standfirst, spoken(standfirst), None, "", -1))
+        head.append(Segment("narrator", standfirst, spoken(standfirst), None, "", -2))
     if article.byline and WORD.search(article.byline):
         by = article.byline.strip()
         by = by if by.lower().startswith("by ") else f"By {by}"
