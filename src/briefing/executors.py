@@ -276,6 +276,17 @@ class ThreadPool:
         _trim_heap()  # as in a worker process: the engine's freed buffers go back to the system
         return result
 
+    def _release(self, tasks: Sequence[Task]) -> None:
+        # What a worker process gives back by exiting: the engines' models and buffers, before
+        # this process goes on to hold the whole episode.
+        from briefing import engines
+
+        for engine_id in {t.engine for t in tasks}:
+            release = getattr(engines.get(engine_id), "release", None)
+            if release is not None:
+                release()
+        _trim_heap()
+
     def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Clip]]:
         with ThreadPoolExecutor(max_workers=min(self.workers, max(1, len(tasks))),
                                 thread_name_prefix="briefing-synth") as pool:
@@ -283,7 +294,11 @@ class ThreadPool:
             if self.meanwhile is not None:
                 job, self.meanwhile = self.meanwhile, None
                 job()
-            yield from _drain(futures)
+            try:
+                yield from _drain(futures)
+            finally:
+                pool.shutdown(wait=True, cancel_futures=True)
+                self._release(tasks)
 
     def close(self) -> None:
         pass

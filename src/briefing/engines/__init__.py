@@ -56,7 +56,8 @@ class Engine(Protocol):
     #   concurrent_threads: ClassVar[bool]  synthesize may run on several threads at once and
     #       spends its time outside the GIL: the local pool then uses threads sharing one
     #       loaded model instead of worker processes with a model each;
-    #   set_threads(n)  how many threads the engine's own compute may use.
+    #   set_threads(n)  how many threads the engine's own compute may use;
+    #   release()  drop loaded models and buffers (called when a local thread pool is done).
 
 
 _FACTORIES: dict[str, Callable[[], Engine]] = {}
