@@ -198,8 +198,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--runs", type=int, default=3, help="runs per measurement (median reported)")
     ap.add_argument("--words", type=int, default=600, help="body words of the article for (a)-(c), (e); 0: all")
-    # 600: a news article's usual length. At 150 words a one-article run is ~1 minute of audio
-    # and the run's fixed start-up and finish (~1.5 s) alone put it 30% above ten articles.
+    # 600: a news article's usual length. At 150 words a one-article run is ~1 minute of audio,
+    # and the run's fixed start-up and finish weigh on it far more (50% above ten articles).
     ap.add_argument("--article-words", type=int, default=600, help="body words of each article in (d)")
     ap.add_argument("--counts", default="1,5,10", help="article counts for (d)")
     ap.add_argument("--skip", default="", help="comma-separated parts to skip: a,b,d,e")
