@@ -261,9 +261,9 @@ def threads_suffice(engine_ids: Sequence[str]) -> bool:
 class ThreadPool:
     """Threads of this process, for engines that synthesize outside the GIL (onnxruntime does).
 
-    Against a process pool: one copy of each model in memory instead of one per worker (about
-    0.4 GB less for Piper on two cores), no worker start-up or model load per worker, and clips
-    come back without pickling. Each thread gets cores/threads of onnxruntime's threads."""
+    Against a process pool: one copy of each model in memory instead of one per worker, no
+    worker start-up or model load per worker, and clips come back without pickling. Each
+    thread gets cores/threads of onnxruntime's threads."""
 
     def __init__(self, workers: int | None = None, meanwhile: Callable[[], object] | None = None) -> None:
         n = cores()
@@ -291,10 +291,10 @@ class ThreadPool:
         with ThreadPoolExecutor(max_workers=min(self.workers, max(1, len(tasks))),
                                 thread_name_prefix="briefing-synth") as pool:
             futures = {pool.submit(self._one, tasks[i]): i for i in _longest_first(tasks)}
-            if self.meanwhile is not None:
-                job, self.meanwhile = self.meanwhile, None
-                job()
             try:
+                if self.meanwhile is not None:
+                    job, self.meanwhile = self.meanwhile, None
+                    job()
                 yield from _drain(futures)
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)

@@ -88,8 +88,8 @@ def _load(path: Path, threads: int | None):
     options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
     # The CPU arena stays on: without it every tensor of every sentence is a fresh mmap, and
     # the page faults cost a quarter more time (whole sample article on one thread: 54.7 s
-    # against 44.1 s, 11.9 s of it in the kernel). Its peak is set by the longest sentence,
-    # ~0.6 GB on the sample, no more than without it.
+    # against 44.1 s, 11.9 s of it in the kernel). What it holds is bounded by utterances()
+    # and _Bounded below.
     with open(f"{path}.json", encoding="utf-8") as f:
         config = PiperConfig.from_dict(json.load(f))
     session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=["CPUExecutionProvider"])
@@ -105,8 +105,8 @@ def _load(path: Path, threads: int | None):
 # Above this resident size, a run ends by handing the arena's free buffers back to the system.
 # The arena keeps every buffer it ever made, and with sentences of every length (and two
 # threads sharing it) it fragments: a ten-article run grew it to ~0.9 GB, where one utterance
-# needs ~0.15 GB. Shrinking after every run cost 12% more time in page faults; past this size,
-# it happens a few times a run.
+# needs ~0.15 GB. Shrinking after every run cost ~8% more CPU in page faults; past this size,
+# it happens a few times a run (bench/speed.py: 0.83-0.87 GB at ten articles, with threads).
 ARENA_CAP_BYTES = 640 * 2**20
 
 
