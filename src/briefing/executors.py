@@ -204,6 +204,13 @@ def _drain(futures: dict[Future, int]) -> Iterator[tuple[int, Clip]]:
             f.cancel()
 
 
+def _meanwhile(pool) -> None:
+    """Run a pool's `meanwhile` job, once: the work this process does while its workers start."""
+    job, pool.meanwhile = pool.meanwhile, None
+    if job is not None:
+        job()
+
+
 class ProcessPool:
     """Worker processes that each load their models once and keep them."""
 
@@ -234,9 +241,7 @@ class ProcessPool:
                 initargs=(self.threads, _picklable_runtime_engines()),
             )
         futures = {self._pool.submit(synthesize_task, tasks[i]): i for i in _longest_first(tasks)}
-        if self.meanwhile is not None:
-            job, self.meanwhile = self.meanwhile, None
-            job()
+        _meanwhile(self)
         try:
             yield from _drain(futures)
         except BrokenProcessPool as e:
@@ -292,9 +297,7 @@ class ThreadPool:
                                 thread_name_prefix="briefing-synth") as pool:
             futures = {pool.submit(self._one, tasks[i]): i for i in _longest_first(tasks)}
             try:
-                if self.meanwhile is not None:
-                    job, self.meanwhile = self.meanwhile, None
-                    job()
+                _meanwhile(self)
                 yield from _drain(futures)
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)

@@ -186,8 +186,6 @@ class PiperEngine:
         self._threads = max(1, int(threads))
 
     def _model(self, voice: Voice):
-        from piper import PiperVoice
-
         path = _model_path(voice)
         key = (path, self._threads)
         with self._lock:
