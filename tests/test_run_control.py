@@ -188,3 +188,27 @@ def test_make_help_documents_the_exit_codes():
     assert "0  the episode was made from every source" in out
     assert "3  the episode was made, but some sources were skipped" in out
     assert "1  nothing was made" in out
+
+
+def test_a_state_folder_that_is_a_file_is_a_clear_error_not_a_traceback(tmp_path, monkeypatch):
+    config_path = show(tmp_path, '[sources]\npaths = ["sources"]')
+    (tmp_path / "sources" / "one.html").write_text(story(1), encoding="utf-8")
+    not_a_folder = tmp_path / "home-is-a-file"
+    not_a_folder.write_text("oops", encoding="utf-8")
+    monkeypatch.setenv("BRIEFING_HOME", str(not_a_folder))
+    result = CliRunner().invoke(cli, ["--config", str(config_path), "make", "--date", "2026-03-02"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and not isinstance(result.exception, OSError)
+    assert f"cannot write {not_a_folder}" in result.output
+    assert "BRIEFING_HOME" in result.output and "untouched" in result.output
+
+
+def test_an_output_path_that_is_a_file_is_a_clear_error(tmp_path, briefing_home):
+    config_path = show(tmp_path, '[sources]\npaths = ["sources"]')
+    (tmp_path / "sources" / "one.html").write_text(story(1), encoding="utf-8")
+    (tmp_path / "output").write_text("not a folder", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(config_path), "make", "--date", "2026-03-02"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output and not isinstance(result.exception, OSError)
+    assert "cannot write" in result.output and str(tmp_path / "output") in result.output
+    assert (tmp_path / "output").read_text(encoding="utf-8") == "not a folder"

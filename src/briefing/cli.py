@@ -97,6 +97,15 @@ def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, schedul
                                progress=progress, wait=wait)
     except BriefingError as e:
         raise _fail(e) from None
+    except OSError as e:
+        # A state folder that is a file, an output folder the run may not write, a full disk:
+        # the run stops before publishing, and every published file is replaced whole or not at all.
+        where = f" {e.filename}" if e.filename else ""
+        raise click.ClickException(
+            f"cannot write{where}: {e.strerror or e}. Check that the output folder and BRIEFING_HOME "
+            "(default .briefing beside briefing.toml) are writable folders on a disk with free space; "
+            "the feed and earlier episodes are untouched"
+        ) from None
 
     # The summary goes to stdout; skipped sources also to stderr (logged by the pipeline), so
     # `--quiet` under cron mails only what needs attention.
