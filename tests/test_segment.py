@@ -189,3 +189,42 @@ def test_seed_expectations(path, via):
     for a, b in zip(quotes, quotes[1:]):
         if a.speaker != b.speaker:
             assert a.voice != b.voice
+
+
+# Voicing-model features for issue 7 (false voicing); sentences from the PolNeAR train split.
+# (why, paragraph, quotation it is about (start of its words), feature, expected value)
+FEATURE_CASES = [
+    ("'says of' names the topic after the attribution",
+     "Trump is telling a town hall in Salem that waterboarding is “peanuts,” compared to what "
+     "Islamic State militants are doing. “It’s fine,” Trump says of waterboarding. “And much "
+     "tougher than that is fine.”", "It’s fine", "said_of", 1.0),
+    ("'said about' after a pronoun speaker",
+     "\"I thought I would regret it if I didn't,\" he said about finally speaking out. \"So "
+     "much of this information has been wrong.\"", "I thought", "said_of", 1.0),
+    ("a plain attribution names no topic",
+     "“It’s going to be a great night,” Trump said.", "It’s going", "said_of", 0.0),
+    ("'said' followed by the speaker's own 'of' ('Smith of Ohio') is no topic",
+     "“We will not back down,” said Mr. Smith of Ohio.", "We will", "said_of", 0.0),
+    ("'writing in an email:' introduces a document excerpt",
+     "In early October, Trump’s Virginia state director, Mike Rubino, reached out to rVotes, "
+     "writing in an email: “We want to utilize this ASAP.”", "We want", "colon_written", 1.0),
+    ("'said in his formal statement:' introduces a document excerpt",
+     "Trump, who has told aides he sees the issues as interconnected, said in his formal "
+     "statement: \"I am trying to save lives and prevent the next terrorist attack.\"", "I am",
+     "colon_written", 1.0),
+    ("a spoken colon lead-in is no document",
+     "Reid said both Rubio and Cruz are non-entities, but he gave the Texan a back-handed "
+     "compliment: \"You never have to guess where he is.\"", "You never", "colon_written", 0.0),
+]
+
+
+@pytest.mark.parametrize("why,para,inner,name,want", FEATURE_CASES,
+                         ids=[c[0][:50] for c in FEATURE_CASES])
+def test_voicing_features(why, para, inner, name, want):
+    from briefing import quote_model as QM
+
+    seen: list[QM.Context] = []
+    segment(_article([para]), decide=lambda c: seen.append(c) or True)
+    ctx = [c for c in seen if c.inner.lstrip("[").startswith(inner)]
+    assert ctx, f"no candidate quotation starting {inner!r}"
+    assert QM.features(ctx[0])[name] == want, why

@@ -110,6 +110,14 @@ def features(c: Context) -> dict[str, float]:
         # '“A,” X said of Y. “B.”': the second part carries on an attribution that itself
         # relays or frames the words (said of / about / according to / reported)
         "chain_after_framing": float(c.how == "prior" and bool(FRAMING.search(_between(c)))),
+        # '“It's fine,” Trump said of waterboarding.': the attribution names what the words are
+        # about, and PolNeAR's annotators take that topic into the quoted content, which makes
+        # the quotation part of the narrator's sentence (train: 1 in 4 such quotes is partial,
+        # against 1 in 11 overall)
+        "said_of": float(_said_of(c.right)),
+        # 'said in a statement:' / 'writing in an email:': an excerpt of a document introduced by
+        # a colon, which the annotators often leave unattributed (train: 11 of 39)
+        "colon_written": float(c.left.rstrip().endswith(":") and bool(WRITTEN.search(c.left))),
     }
     for h in HOWS:
         f["how_" + h] = float(c.how == h)
@@ -118,6 +126,19 @@ def features(c: Context) -> dict[str, float]:
 
 FRAMING = re.compile(r"\b(?:said|says|added|adds|told|wrote|writes)\s+(?:of|about)\b|according to|"
                      r"\breport(?:ed|s)\b|, (?:adding|referring|referencing|speaking)\b", re.I)
+
+
+WRITTEN = re.compile(r"\b(?:" + "|".join(sorted(R.WRITTEN_MEDIA)) + r")\b", re.I)
+
+
+def _said_of(right: str) -> bool:
+    """The attribution after the quote goes on to its topic: ', X said of Y' / 'says about'."""
+    sentence = re.split(r"[.!?](?:[\"”’)]*\s|$)", right.strip(), maxsplit=1)[0]
+    toks = re.findall(r"[^\W_]+(?:['’][^\W_]+)?", sentence.lower())[:8]
+    for i, t in enumerate(toks):
+        if t in R.SPEECH_VERBS:
+            return i + 1 < len(toks) and toks[i + 1] in R.TOPIC_AFTER_VERB
+    return False
 
 
 def _between(c: Context) -> str:
