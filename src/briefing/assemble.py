@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from math import gcd
 from pathlib import Path
 
 import numpy as np
@@ -55,10 +54,9 @@ def _float(samples: np.ndarray) -> np.ndarray:
 def resample(audio: Audio, rate: int) -> np.ndarray:
     if audio.sample_rate == rate:
         return _float(audio.samples)
-    from scipy.signal import resample_poly
+    import soxr
 
-    g = gcd(audio.sample_rate, rate)
-    return resample_poly(_float(audio.samples), rate // g, audio.sample_rate // g).astype(np.float32)
+    return soxr.resample(_float(audio.samples), audio.sample_rate, rate, quality="HQ").astype(np.float32, copy=False)
 
 
 def _loud_bounds(samples: np.ndarray) -> tuple[int, int]:

@@ -164,7 +164,7 @@ def render(settings: Settings, planned, *, progress: Progress | None = None) -> 
     """Synthesize and assemble (stages: speak, stitch, loudness)."""
     jobs = [Job(seg.spoken, voice_for(settings, seg.voice)) for seg, *_ in planned]
     # The parent only waits while the pool synthesizes: it imports the loudness stage's
-    # libraries then (scipy: ~0.9 s of CPU that would otherwise come after the last clip).
+    # libraries then, rather than after the last clip.
     with timed("speak"):
         clips = synthesize_for(settings, jobs, progress=progress, meanwhile=loudness_preload)
     # Clips stay 16-bit until assembly writes them into the one float32 track.
