@@ -127,19 +127,19 @@ def _edges(x: np.ndarray, size: int) -> np.ndarray:
 
 
 def moving_min(x: np.ndarray, size: int) -> np.ndarray:
-    """Minimum over a centred window of `size` samples at every sample, ends held. O(n) in
-    `size` (van Herk/Gil-Werman: running minima within blocks of `size`, forward and back)."""
+    """Minimum over a centred window of `size` samples at every sample, ends held.
+
+    By doubling: minima over 1, 2, 4 ... samples, each one contiguous np.minimum of the last
+    with itself shifted, then the two overlapping power-of-two windows that cover `size`:
+    log2(size) vectorised passes."""
     if size <= 1 or len(x) == 0:
         return x.copy()
-    padded = _edges(x, size)
-    blocks = -(-len(padded) // size)
-    a = np.full(blocks * size, np.inf, dtype=x.dtype)
-    a[: len(padded)] = padded
-    a = a.reshape(blocks, size)
-    forward = np.minimum.accumulate(a, axis=1).ravel()
-    backward = np.minimum.accumulate(a[:, ::-1], axis=1)[:, ::-1].ravel()
+    m, span = _edges(x, size), 1
+    while span * 2 <= size:
+        m = np.minimum(m[:-span], m[span:])  # m[i]: min over 2 * span samples from i
+        span *= 2
     n = len(x)
-    return np.minimum(backward[:n], forward[size - 1 : size - 1 + n])
+    return np.minimum(m[:n], m[size - span : size - span + n])
 
 
 def moving_max(x: np.ndarray, size: int) -> np.ndarray:
