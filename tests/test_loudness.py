@@ -10,7 +10,9 @@ import pytest
 
 from briefing.encode import encode_mp3
 from briefing.ffmpeg import decode
-from briefing.loudness import Meter, integrated_lufs, moving_max, moving_mean, moving_min, normalize, peak_dbfs
+from briefing.loudness import (
+    LEVEL_TOLERANCE_LU, Meter, integrated_lufs, level, moving_max, moving_mean, moving_min, normalize, peak_dbfs,
+)
 from briefing.models import Audio
 
 RATE = 22050
@@ -73,3 +75,19 @@ def test_encoded_episode_is_at_minus_16_lufs_with_peaks_under_minus_1(tmp_path, 
 
 def test_silence_stays_silent():
     assert not normalize(np.zeros(RATE * 2, dtype=np.float32), RATE, -16.0, -1.0).any()
+
+
+@pytest.mark.parametrize("probed_level, other_level", [(1.0, 0.3), (0.3, 1.0)])
+def test_levelling_lands_on_target_even_where_the_probes_misjudge_the_track(probed_level, other_level):
+    # The gain is searched on probes spread over the track (loudness._probes). Here the probed
+    # stretches are 10 dB louder (or quieter) than the rest, so the search misjudges the whole;
+    # the pass that writes meters the result, and the miss is corrected, peaks kept under the ceiling.
+    from briefing.loudness import _PROBE, _probes
+
+    chunks = 160
+    piece = speechlike(_PROBE / RATE, 1.0)[:_PROBE]
+    probed = {start // _PROBE for start, _ in _probes(chunks * _PROBE)}
+    x = np.concatenate([piece * np.float32(probed_level if i in probed else other_level) for i in range(chunks)])
+    y = level(x, RATE, -16.0, -2.0)
+    assert integrated_lufs(y, RATE) == pytest.approx(-16.0, abs=LEVEL_TOLERANCE_LU)
+    assert peak_dbfs(y) <= -2.0 + 1e-6
