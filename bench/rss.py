@@ -75,12 +75,6 @@ def _rss(pids: Sequence[int]) -> int:
     return total
 
 
-def tree_memory(pid: int) -> Memory:
-    """RSS and PSS of `pid` and its descendants now, in bytes."""
-    pids = _tree(pid)
-    return Memory(_rss(pids), sum(_pss(p) for p in pids))
-
-
 def run(cmd: Sequence[str], *, env: dict | None = None, cwd: str | None = None, interval: float = 0.1,
         also: Sequence[int] | None = None) -> tuple[float, Memory, subprocess.CompletedProcess]:
     """Run `cmd`; (wall seconds, peak tree memory, the completed process).

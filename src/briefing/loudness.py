@@ -61,24 +61,9 @@ def preload() -> None:
     import soxr  # noqa: F401
 
 
-def _state(rate: int):
-    import pyebur128
-
-    return pyebur128.R128State(1, rate, pyebur128.MeasurementMode.MODE_I)
-
-
-def _global(state) -> float:
-    import pyebur128
-
-    value = float(pyebur128.get_loudness_global(state))
-    return value if np.isfinite(value) else float("-inf")
-
-
 def integrated_lufs(samples: np.ndarray, rate: int) -> float:
     """ITU-R BS.1770-4 integrated loudness of mono `samples`, by libebur128 (the reference
     implementation ffmpeg and most players use; tests hold it to pyloudnorm's figure)."""
-    if len(samples) < rate // 2:
-        return float("-inf")
     meter = Meter(rate)
     meter.feed(samples)
     return meter.lufs()
@@ -89,10 +74,12 @@ class Meter:
     never held whole, e.g. an MP3 being decoded)."""
 
     def __init__(self, rate: int):
+        import pyebur128
+
         self.rate = rate
         self.n = 0
         self.peak = 0.0
-        self._state = _state(rate)
+        self._state = pyebur128.R128State(1, rate, pyebur128.MeasurementMode.MODE_I)
 
     def feed(self, x: np.ndarray) -> None:
         if not len(x):
@@ -107,9 +94,12 @@ class Meter:
         self.n += len(x)
 
     def lufs(self) -> float:
+        import pyebur128
+
         if self.n < self.rate // 2:
             return float("-inf")
-        return _global(self._state)
+        value = float(pyebur128.get_loudness_global(self._state))
+        return value if np.isfinite(value) else float("-inf")
 
     @property
     def peak_dbfs(self) -> float:
