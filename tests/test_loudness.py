@@ -91,3 +91,22 @@ def test_levelling_lands_on_target_even_where_the_probes_misjudge_the_track(prob
     y = level(x, RATE, -16.0, -2.0)
     assert integrated_lufs(y, RATE) == pytest.approx(-16.0, abs=LEVEL_TOLERANCE_LU)
     assert peak_dbfs(y) <= -2.0 + 1e-6
+
+
+def test_the_limiter_on_several_threads_writes_what_one_thread_writes():
+    # Each thread limits a run of chunks; a chunk's result depends on the original samples
+    # around it, so in place, where the next run may already be overwritten, the edges' context
+    # must have been kept: the output is the same to the bit.
+    from briefing.loudness import _CHUNK, _apply
+
+    x = speechlike(5.5 * _CHUNK / RATE, 1.0, seed=4)  # parts of chunks, hot enough to limit
+    serial = np.empty_like(x)
+    lufs = _apply(x, RATE, 6.0, -2.0, serial, threads=1)
+    for threads in (2, 3):
+        parallel = np.empty_like(x)
+        assert _apply(x, RATE, 6.0, -2.0, parallel, threads=threads) == pytest.approx(lufs, abs=0.02)
+        assert np.array_equal(parallel, serial)
+        in_place = x.copy()
+        _apply(in_place, RATE, 6.0, -2.0, in_place, threads=threads)
+        assert np.array_equal(in_place, serial)
+    assert peak_dbfs(serial) <= -2.0 + 1e-6

@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import logging
 import subprocess
-from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -94,11 +95,17 @@ class Meter:
         self.n += len(x)
 
     def lufs(self) -> float:
+        return Meter.joined_lufs([self])
+
+    @staticmethod
+    def joined_lufs(meters: Sequence[Meter]) -> float:
+        """Integrated loudness of the meters' audio played one after another: libebur128 gates
+        all their blocks together, so it is the figure of the whole, not an average."""
         import pyebur128
 
-        if self.n < self.rate // 2:
+        if sum(m.n for m in meters) < meters[0].rate // 2:
             return float("-inf")
-        value = float(pyebur128.get_loudness_global(self._state))
+        value = float(pyebur128.get_loudness_global_multiple([m._state for m in meters]))
         return value if np.isfinite(value) else float("-inf")
 
     @property
@@ -176,19 +183,24 @@ def _limiter_gain(block: np.ndarray, rate: int, ceiling: float) -> np.ndarray | 
     return np.minimum(gain, moving_mean(moving_min(gain, release), release))
 
 
-def _processed(samples: np.ndarray, rate: int, gain: float, ceiling_dbfs: float) -> Iterator[tuple[int, np.ndarray]]:
-    """(start, chunk) of `samples` times `gain` through the limiter, in order, chunk by chunk.
+def _processed(samples: np.ndarray, rate: int, gain: float, ceiling_dbfs: float, lo: int = 0, hi: int | None = None,
+               before: np.ndarray | None = None, after: np.ndarray | None = None) -> Iterator[tuple[int, np.ndarray]]:
+    """(start, chunk) of `samples[lo:hi]` times `gain` through the limiter, in order, chunk by
+    chunk; `before` and `after` are copies of the original samples around the range (context).
 
     Safe for the caller to write each chunk back into `samples` before asking for the next:
     the context a chunk needs from before it is kept from the original."""
     ceiling = 10 ** (ceiling_dbfs / 20)
     g = np.float32(gain)
-    n = len(samples)
-    before = np.zeros(0, dtype=np.float32)  # original samples just before the current chunk
-    for start in range(0, n, _CHUNK):
-        end = min(n, start + _CHUNK)
-        after_end = min(n, end + _PAD)
-        block = np.concatenate((before, samples[start:after_end])) * g
+    hi = len(samples) if hi is None else hi
+    before = np.zeros(0, dtype=np.float32) if before is None else before  # just before the chunk
+    after = np.zeros(0, dtype=np.float32) if after is None else after
+    for start in range(lo, hi, _CHUNK):
+        end = min(hi, start + _CHUNK)
+        ahead = samples[start : min(hi, end + _PAD)]
+        if end + _PAD > hi:
+            ahead = np.concatenate((ahead, after[: end + _PAD - hi]))
+        block = np.concatenate((before, ahead)) * g
         keep = samples[max(start, end - _PAD):end].copy()  # left context of the next chunk
         lead = len(before)
         curve = _limiter_gain(block, rate, ceiling)
@@ -200,14 +212,39 @@ def _processed(samples: np.ndarray, rate: int, gain: float, ceiling_dbfs: float)
         yield start, out
 
 
-def _apply(samples: np.ndarray, rate: int, gain_db: float, ceiling_dbfs: float, out: np.ndarray | None) -> float:
-    """One pass: gain and limit `samples` (into `out` if given), return the result's LUFS."""
-    meter = Meter(rate)
-    for start, chunk in _processed(samples, rate, 10 ** (gain_db / 20), ceiling_dbfs):
-        meter.feed(chunk)
-        if out is not None:
-            out[start : start + len(chunk)] = chunk
-    return meter.lufs()
+def _apply(samples: np.ndarray, rate: int, gain_db: float, ceiling_dbfs: float, out: np.ndarray | None,
+           threads: int | None = None) -> float:
+    """One pass: gain and limit `samples` (into `out` if given), return the result's LUFS.
+
+    The track is shared out in runs of whole chunks, one per thread (soxr and numpy's large
+    operations leave the GIL): a chunk's result depends only on the original samples around
+    it, so it is the same on any thread; the context across each run's edges is copied first,
+    since with `out` the track itself the next run may already be overwriting it."""
+    n = len(samples)
+    if threads is None:
+        from briefing.executors import cores
+
+        threads = cores()
+    chunks = -(-n // _CHUNK)
+    runs = max(1, min(threads, chunks))
+    edges = [n if k == runs else min(n, (chunks * k // runs) * _CHUNK) for k in range(runs + 1)]
+    context = [(samples[max(0, lo - _PAD):lo].copy(), samples[hi : hi + _PAD].copy())
+               for lo, hi in zip(edges, edges[1:])]
+
+    def run(k: int) -> Meter:
+        meter = Meter(rate)
+        before, after = context[k]
+        for start, chunk in _processed(samples, rate, 10 ** (gain_db / 20), ceiling_dbfs, edges[k], edges[k + 1],
+                                       before, after):
+            meter.feed(chunk)
+            if out is not None:
+                out[start : start + len(chunk)] = chunk
+        return meter
+
+    if runs == 1:
+        return run(0).lufs()
+    with ThreadPoolExecutor(runs) as pool:
+        return Meter.joined_lufs(list(pool.map(run, range(runs))))
 
 
 # The gain that reaches a loudness through the limiter is searched on probes spread over the
@@ -311,7 +348,13 @@ def level(samples: np.ndarray, rate: int, target_lufs: float, ceiling_dbfs: floa
 
 def measure_mp3(path: Path) -> tuple[float, float]:
     """(integrated LUFS, sample peak dBFS) of an MP3 as it decodes at its own rate, the way
-    apps and voicecheck hear it; decoded through a pipe a chunk at a time."""
+    apps and voicecheck hear it."""
+    meter = meter_mp3(path)
+    return meter.lufs(), meter.peak_dbfs
+
+
+def meter_mp3(path: Path) -> Meter:
+    """A Meter fed the MP3 at `path` as it decodes, through a pipe a chunk at a time."""
     from briefing.encode import MP3_RATE
     from briefing.errors import AudioError
     from briefing.ffmpeg import ffmpeg_exe
@@ -329,23 +372,28 @@ def measure_mp3(path: Path) -> tuple[float, float]:
         err = proc.stderr.read()
     if proc.returncode:
         raise AudioError(f"ffmpeg could not decode {path.name}: {err.decode('utf-8', 'replace').strip()[-300:]}")
-    return meter.lufs(), meter.peak_dbfs
+    return meter
 
 
 def encode_levelled(samples: np.ndarray, rate: int, path: Path, target_lufs: float, peak_dbfs_max: float, *,
-                    bitrate: str = "96k", encode=None) -> Path:
+                    bitrate: str = "96k", encode=None, parts: int = 1) -> Path:
     """Encode levelled `samples` to `path`, check the MP3 as heard, and only if it misses the
-    target or the ceiling, correct `samples` in place and encode again."""
+    target or the ceiling, correct `samples` in place and encode again. With `parts`, the
+    encoder works on that many parts at once and each part is decoded for the check as soon as
+    it is written."""
     from briefing.encode import encode_mp3
     from briefing.models import Audio
 
     encode = encode or encode_mp3
     ceiling = peak_dbfs_max - ENCODER_MARGIN_DB
     for round_ in range(CODEC_ROUNDS + 1):
-        encode(Audio(samples, rate), path, bitrate=bitrate)
-        if round_ == CODEC_ROUNDS:
+        meters: dict[int, Meter] = {}
+        check = None if round_ == CODEC_ROUNDS else (lambda i, mp3: meters.__setitem__(i, meter_mp3(mp3)))
+        encode(Audio(samples, rate), path, bitrate=bitrate, parts=parts, on_part=check)
+        if check is None:
             break
-        heard_lufs, heard_peak = measure_mp3(path)
+        heard = [meters[i] for i in sorted(meters)]
+        heard_lufs, heard_peak = Meter.joined_lufs(heard), max(m.peak_dbfs for m in heard)
         log.debug("as heard: %.2f LUFS, peak %.2f dBFS", heard_lufs, heard_peak)
         if not (np.isfinite(heard_lufs) and heard_lufs > MIN_MEASURABLE_LUFS):
             break

@@ -7,6 +7,7 @@ import json
 import logging
 import shutil
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date as Date, datetime, timezone
 from pathlib import Path
@@ -15,6 +16,7 @@ from briefing import artwork, atomic, feed, state, tags, transcript
 from briefing.assemble import Piece, Track, assemble
 from briefing.config import Settings
 from briefing.encode import encode_mp3
+from briefing.executors import cores
 from briefing.errors import BriefingError, EngineError, SourceError
 from briefing.logs import timed
 from briefing.loudness import encode_levelled, normalize as normalize_loudness, preload as loudness_preload
@@ -273,26 +275,33 @@ def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
     title = f"{settings.show.title}, {spoken_date(day)}"
     show = settings.show
     art_cache = settings.cache_dir if settings.cache.enabled else None
-    cover = artwork.ensure_cover(show.image, settings.output, show.title, show.author, cache=art_cache)
+
+    def cover_art() -> tuple[bytes, str]:
+        cover = artwork.ensure_cover(show.image, settings.output, show.title, show.author, cache=art_cache)
+        return artwork.embedded(cover, cache=art_cache)
+
     # Encoded and tagged under a hidden name, then renamed: the published MP3 always has its tags.
     untagged = folder / f".{stem}.untagged.mp3"
-    try:
-        if track.encoded is not None:
-            shutil.copyfile(track.encoded, untagged)
-        else:
-            a = settings.audio
-            with timed("encode"):
-                encode_levelled(track.audio.samples, track.audio.sample_rate, untagged, a.loudness_lufs, a.peak_dbfs,
-                                bitrate=a.bitrate, encode=encode_mp3)
-            cache = open_cache(settings) if track.key else None
-            if cache is not None:
-                cache.put_encoded(track.key, untagged)
-        tags.write(untagged, title=title, artist=show.author, album=show.title, date=day.isoformat(),
-                   chapters=track.chapters, comment=tags.comment_for(articles), cover=artwork.embedded(cover, cache=art_cache))
-        untagged.chmod(atomic.PUBLIC)  # the encoder made it 0600; web servers must read it
-        untagged.replace(mp3)
-    finally:
-        untagged.unlink(missing_ok=True)
+    # The cover needs no audio: it is drawn while the encoder runs.
+    with ThreadPoolExecutor(1) as side:
+        art = side.submit(cover_art)
+        try:
+            if track.encoded is not None:
+                shutil.copyfile(track.encoded, untagged)
+            else:
+                a = settings.audio
+                with timed("encode"):
+                    encode_levelled(track.audio.samples, track.audio.sample_rate, untagged, a.loudness_lufs,
+                                    a.peak_dbfs, bitrate=a.bitrate, encode=encode_mp3, parts=cores())
+                cache = open_cache(settings) if track.key else None
+                if cache is not None:
+                    cache.put_encoded(track.key, untagged)
+            tags.write(untagged, title=title, artist=show.author, album=show.title, date=day.isoformat(),
+                       chapters=track.chapters, comment=tags.comment_for(articles), cover=art.result())
+            untagged.chmod(atomic.PUBLIC)  # the encoder made it 0600; web servers must read it
+            untagged.replace(mp3)
+        finally:
+            untagged.unlink(missing_ok=True)
     episode = Episode(
         date=day.isoformat(), title=title, mp3=str(mp3), duration=track.audio.seconds,
         size=mp3.stat().st_size, chapters=track.chapters, cues=track.cues, articles=tuple(articles),
