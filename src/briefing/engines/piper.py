@@ -82,10 +82,11 @@ def _load(path: Path, threads: int | None):
     if threads:
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-    # Basic graph optimisations load the bundled voice in ~0.3 s of CPU against ~0.5 s for
-    # all of them, and it synthesizes as fast (measured side by side, three takes each); the
-    # load is paid by every worker of every cold run.
-    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_BASIC
+    # Without graph optimisations the bundled voice loads in 0.09 s against 0.19 s with the
+    # basic ones and 0.28 s with the extended ones, and synthesizes as fast (twelve sentences on
+    # one thread, three takes each, medians: 13.05, 13.30 and 13.20 s). The load is paid by
+    # every worker of every cold run, while the other cores wait for it.
+    options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_DISABLE_ALL
     # The CPU arena stays on: without it every tensor of every sentence is a fresh mmap, and
     # the page faults cost a quarter more time (whole sample article on one thread: 54.7 s
     # against 44.1 s, 11.9 s of it in the kernel). What it holds is bounded by utterances()
