@@ -204,3 +204,41 @@ def test_the_episode_pauses_between_headline_standfirst_and_byline(tmp_path):
     assert pauses["Repairs took three months."] == a.pause_paragraph_ms
     assert pauses["By Ann Lee"] == a.pause_paragraph_ms
     assert pauses["The bridge reopened on Monday."] == a.pause_paragraph_ms
+
+
+def test_the_first_run_of_a_day_preloads_the_engines_and_a_re_run_does_not(tmp_path, monkeypatch, briefing_home):
+    # The first run speaks new articles, so the engines' libraries load while sources are read;
+    # a re-run of the same day mostly finds its clips cached and is not slowed by an import.
+    from briefing import state
+    from briefing.engines.silence import SilenceEngine
+
+    calls: list[str] = []
+    monkeypatch.setattr(SilenceEngine, "preload", lambda self: calls.append("preload"), raising=False)
+    config = write_show(tmp_path)
+    (tmp_path / "sources" / "bridge.html").write_text(SHORT_ARTICLE, encoding="utf-8")
+    db = briefing_home / "state.sqlite3"
+    assert not state.has_episode(db, "2026-11-20")
+
+    assert _make(config, "--date", "2026-11-20").exit_code == 0
+    assert calls == ["preload"]
+    assert state.has_episode(db, "2026-11-20") and not state.has_episode(db, "2026-11-21")
+    assert _make(config, "--date", "2026-11-20").exit_code == 0
+    assert calls == ["preload"]
+    (tmp_path / "sources" / "bridge.html").write_text(
+        SHORT_ARTICLE.replace("finished a week early.", "finished a week early, the council added."), encoding="utf-8")
+    result = _make(config, "--date", "2026-11-21")  # a new day, with the story updated
+    assert result.exit_code == 0, result.output
+    assert calls == ["preload", "preload"]
+
+
+def test_a_failing_preload_is_left_for_synthesis_to_report(tmp_path, monkeypatch):
+    from briefing.engines.silence import SilenceEngine
+
+    def broken(self):
+        raise ImportError("no module named 'imaginary'")
+
+    monkeypatch.setattr(SilenceEngine, "preload", broken, raising=False)
+    config = write_show(tmp_path)
+    (tmp_path / "sources" / "bridge.html").write_text(SHORT_ARTICLE, encoding="utf-8")
+    result = _make(config, "--date", "2026-11-20")
+    assert result.exit_code == 0, result.output

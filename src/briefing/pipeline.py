@@ -6,13 +6,14 @@ import hashlib
 import json
 import logging
 import shutil
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date as Date, datetime, timezone
 from pathlib import Path
 
-from briefing import artwork, atomic, feed, state, tags, transcript
+from briefing import artwork, atomic, engines, feed, state, tags, transcript
 from briefing.assemble import Piece, Track, assemble
 from briefing.config import Settings
 from briefing.encode import encode_mp3
@@ -241,6 +242,20 @@ def make(
 
 
 def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Progress | None) -> MakeResult:
+    # The first run of a day speaks new articles: the engines' libraries load on a second core
+    # while the sources are read and segmented. A re-run mostly finds its clips cached, and
+    # would only wait at its end for an import it does not use (0.06 s of a 0.4 s re-run).
+    preloading = None if state.has_episode(settings.state_db, day.isoformat()) else \
+        engines.preload(v.engine for v in settings.cast)
+    try:
+        return _made(settings, specs, day, progress, preloading)
+    finally:
+        if preloading is not None:
+            preloading.join()
+
+
+def _made(settings: Settings, specs: list[SourceSpec], day: Date, progress: Progress | None,
+          preloading: threading.Thread | None) -> MakeResult:
     with timed("read and clean"):
         articles, reports = read_articles(settings, specs, day)
     if not articles:
@@ -250,6 +265,8 @@ def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
         scripts = script_articles(settings, articles)
     reports = _with_voices(scripts, reports)
     planned = plan(settings, scripts, day)
+    if preloading is not None:
+        preloading.join()  # before any worker process is started: fork wants one thread
     try:
         track = render(settings, planned, progress=progress)
     except EngineError as e:

@@ -94,6 +94,20 @@ def connect(path: Path) -> Iterator[sqlite3.Connection]:
         conn.close()
 
 
+def has_episode(path: Path, date: str) -> bool:
+    """Whether an episode for `date` is recorded, read without creating or migrating anything."""
+    if not path.is_file():
+        return False
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=5)
+        try:
+            return conn.execute("SELECT 1 FROM episodes WHERE date = ?", (date,)).fetchone() is not None
+        finally:
+            conn.close()
+    except sqlite3.Error:
+        return False
+
+
 def _row(r: tuple) -> EpisodeRow:
     return EpisodeRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8]), json.loads(r[9]))
 

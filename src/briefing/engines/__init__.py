@@ -57,7 +57,27 @@ class Engine(Protocol):
     #       spends its time outside the GIL: the local pool then uses threads sharing one
     #       loaded model instead of worker processes with a model each;
     #   set_threads(n)  how many threads the engine's own compute may use;
-    #   release()  drop loaded models and buffers (called when a local thread pool is done).
+    #   release()  drop loaded models and buffers (called when a local thread pool is done);
+    #   preload()  import the libraries synthesize will need (called on a background thread
+    #       while a run reads its sources, so the first clip does not wait for them).
+
+
+def preload(engine_ids) -> threading.Thread:
+    """Start importing the named engines' libraries on a background thread; join it before
+    synthesizing (a failure here is left for synthesis to report)."""
+
+    def run() -> None:
+        for engine_id in sorted(set(engine_ids)):
+            try:
+                hook = getattr(get(engine_id), "preload", None)
+                if hook is not None:
+                    hook()
+            except Exception:  # noqa: BLE001 - synthesis raises it again, with its message
+                pass
+
+    thread = threading.Thread(target=run, name="briefing-preload")
+    thread.start()
+    return thread
 
 
 _FACTORIES: dict[str, Callable[[], Engine]] = {}

@@ -202,6 +202,11 @@ class PiperEngine:
                     ) from e
             return self._voices[key]
 
+    def preload(self) -> None:
+        """onnxruntime's import alone takes ~0.15 s; a cold run does it while reading sources."""
+        import onnxruntime  # noqa: F401
+        import piper  # noqa: F401
+
     def release(self) -> None:
         """Drop the loaded models, and with them onnxruntime's arena of buffers (the synthesis
         pool calls this when it is done: the episode's assembly and encoding follow in the same
