@@ -19,13 +19,15 @@ import zlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
-
-import httpx
 
 from briefing import __version__, atomic
 from briefing.errors import SourceError
 from briefing.models import Document
+
+if TYPE_CHECKING:  # imported where a URL is fetched: a run of local files never needs it (~40 ms)
+    import httpx
 
 log = logging.getLogger("briefing")
 
@@ -236,6 +238,8 @@ class Fetcher:
         return self._client
 
     def _new_client(self) -> httpx.Client:
+        import httpx
+
         o = self.options
         return httpx.Client(
             timeout=httpx.Timeout(o.read_timeout, connect=o.connect_timeout),
@@ -316,6 +320,8 @@ class Fetcher:
         raise AssertionError("unreachable")
 
     def _get_once(self, url: str, current: str, headers: dict) -> tuple[httpx.Response, bytes]:
+        import httpx
+
         o = self.options
         try:
             with self.client.stream("GET", current, headers=headers) as response:
