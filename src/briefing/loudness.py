@@ -255,6 +255,12 @@ _PROBES = 20
 SEARCH_STEPS = 6
 # Limiter passes at most after the first, when the track came out too quiet (each costs a pass).
 CORRECTION_PASSES = 3
+# The probes misjudge the whole by a few tenths of a LU either way. Too loud is put right by a
+# plain gain down (exact, one multiply); too quiet takes another limiter pass. So the search aims
+# this much above the target: on nine 3-minute stretches of a ten-article episode, 3 needed two
+# more passes when aiming at the target, none when aiming 0.3 LU above (levelling 3.82 -> 2.88 s,
+# all landing within 0.03 LU; peaks end up to 0.3 dB further under the ceiling).
+AIM_ABOVE_LU = 0.3
 
 
 def _probes(n: int) -> list[tuple[int, int]]:
@@ -320,13 +326,13 @@ def level(samples: np.ndarray, rate: int, target_lufs: float, ceiling_dbfs: floa
     if not (np.isfinite(raw) and raw > MIN_MEASURABLE_LUFS):
         _apply(samples, rate, 0.0, ceiling_dbfs, out)
         return out
-    gain_db = _find_gain(samples, rate, raw, target_lufs, ceiling_dbfs)
+    gain_db = _find_gain(samples, rate, raw, target_lufs + AIM_ABOVE_LU, ceiling_dbfs)
     reached = _apply(samples, rate, gain_db, ceiling_dbfs, out)
     log.debug("levelled: %.2f LUFS raw, %+.2f dB, %.2f LUFS", raw, gain_db, reached)
-    # The probes stand for the whole track to within a few tenths of a LU (0.2-0.35 too loud on
-    # three takes of the 3-minute sample). Too quiet: more limiter passes over the result, each
-    # step scaled by how much of the last one the limiter let through. Too loud: a plain gain
-    # down lands exactly (integrated loudness moves dB for dB with gain) and lowers every peak.
+    # The probes stand for the whole track to within a few tenths of a LU, and the search aimed
+    # AIM_ABOVE_LU high. Too loud: a plain gain down lands exactly (integrated loudness moves dB
+    # for dB with gain) and lowers every peak. Too quiet all the same: more limiter passes over
+    # the result, each step scaled by how much of the last one the limiter let through.
     slope = 1.0
     for _ in range(CORRECTION_PASSES):
         miss = target_lufs - reached
