@@ -329,3 +329,26 @@ def test_a_transformed_clip_keeps_the_engines_loudness_even_with_a_lone_spike():
         out = _level(samples, source)
         assert rms(out) == pytest.approx(rms(source), rel=0.02)
         assert np.abs(out.samples).max() <= PEAK
+
+
+@pytest.mark.slow
+def test_piper_preload_loads_the_model_the_thread_pool_then_uses(monkeypatch):
+    # The pool's threads ask for the model with their thread count; preloading with that count
+    # leaves them nothing to load. Without a thread count only the libraries are imported.
+    from briefing.engines import piper
+    from briefing.executors import synthesize_task, Task
+
+    loads: list[int | None] = []
+    real_load = piper._load
+    monkeypatch.setattr(piper, "_load", lambda path, threads: loads.append(threads) or real_load(path, threads))
+    engine = piper.PiperEngine()
+    monkeypatch.setattr(engines, "_INSTANCES", {**engines._INSTANCES, "piper": engine})
+    voices = [Voice("joe", "piper", {}), Voice("quote", "piper", {"pitch": 1.3, "formant": 1.15})]
+
+    engines.preload(voices, None)
+    assert loads == []
+    engines.preload(voices, 1)
+    assert loads == [1], "both voices are the bundled model: loaded once"
+    status, pcm, rate = synthesize_task(Task.of(SENTENCE, voices[1]), threads=1)
+    assert status == "ok" and rate == 22050 and len(pcm) > rate
+    assert loads == [1]

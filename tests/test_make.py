@@ -213,7 +213,7 @@ def test_the_first_run_of_a_day_preloads_the_engines_and_a_re_run_does_not(tmp_p
     from briefing.engines.silence import SilenceEngine
 
     calls: list[str] = []
-    monkeypatch.setattr(SilenceEngine, "preload", lambda self: calls.append("preload"), raising=False)
+    monkeypatch.setattr(SilenceEngine, "preload", lambda self, voices, threads: calls.append("preload"), raising=False)
     config = write_show(tmp_path)
     (tmp_path / "sources" / "bridge.html").write_text(SHORT_ARTICLE, encoding="utf-8")
     db = briefing_home / "state.sqlite3"
@@ -234,7 +234,7 @@ def test_the_first_run_of_a_day_preloads_the_engines_and_a_re_run_does_not(tmp_p
 def test_a_failing_preload_is_left_for_synthesis_to_report(tmp_path, monkeypatch):
     from briefing.engines.silence import SilenceEngine
 
-    def broken(self):
+    def broken(self, voices, threads):
         raise ImportError("no module named 'imaginary'")
 
     monkeypatch.setattr(SilenceEngine, "preload", broken, raising=False)

@@ -263,6 +263,12 @@ def threads_suffice(engine_ids: Sequence[str]) -> bool:
     return all(getattr(engines.get(e), "concurrent_threads", False) for e in set(engine_ids))
 
 
+def pool_threads(workers: int | None = None) -> int:
+    """onnxruntime threads for each of a thread pool's `workers` (default: one per core)."""
+    n = cores()
+    return max(1, n // max(1, workers or n))
+
+
 class ThreadPool:
     """Threads of this process, for engines that synthesize outside the GIL (onnxruntime does).
 
@@ -271,9 +277,8 @@ class ThreadPool:
     thread gets cores/threads of onnxruntime's threads."""
 
     def __init__(self, workers: int | None = None, meanwhile: Callable[[], object] | None = None) -> None:
-        n = cores()
-        self.workers = max(1, workers or n)
-        self.threads = max(1, n // self.workers)
+        self.workers = max(1, workers or cores())
+        self.threads = pool_threads(self.workers)
         self.meanwhile = meanwhile
 
     def _one(self, task: Task) -> tuple:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date as Date, datetime, timezone
 from pathlib import Path
 
-from briefing import artwork, atomic, engines, feed, state, tags, transcript
+from briefing import artwork, atomic, feed, state, tags, transcript
 from briefing.assemble import Piece, Track, assemble
 from briefing.config import Settings
 from briefing.encode import encode_mp3
@@ -24,7 +24,7 @@ from briefing.loudness import encode_levelled, normalize as normalize_loudness, 
 from briefing.models import Article, Audio, Episode, Script, Segment
 from briefing.sources import SourceSpec, expand, read
 from briefing.cache import track_key
-from briefing.synth import Job, Progress, open_cache, synthesize_for, voice_for
+from briefing.synth import Job, Progress, open_cache, preload as preload_engines, synthesize_for, voice_for
 
 log = logging.getLogger("briefing")
 
@@ -242,11 +242,10 @@ def make(
 
 
 def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Progress | None) -> MakeResult:
-    # The first run of a day speaks new articles: the engines' libraries load on a second core
-    # while the sources are read and segmented. A re-run mostly finds its clips cached, and
-    # would only wait at its end for an import it does not use (0.06 s of a 0.4 s re-run).
-    preloading = None if state.has_episode(settings.state_db, day.isoformat()) else \
-        engines.preload(v.engine for v in settings.cast)
+    # The first run of a day speaks new articles: the engines get ready on a second core while
+    # the sources are read and segmented. A re-run mostly finds its clips cached, and would
+    # only wait at its end for an import it does not use (0.06 s of a 0.4 s re-run).
+    preloading = None if state.has_episode(settings.state_db, day.isoformat()) else preload_engines(settings)
     try:
         return _made(settings, specs, day, progress, preloading)
     finally:

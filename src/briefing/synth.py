@@ -8,6 +8,7 @@ is configured, and a rate-limited thread pool for online engines. Clips come bac
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -16,7 +17,9 @@ from briefing.cache import Clip, ClipCache, clip_key
 from briefing.config import Settings
 from briefing.engines import Voice
 from briefing.errors import BriefingError
-from briefing.executors import Executor, InProcess, NetworkPool, ProcessPool, Task, ThreadPool, cores, threads_suffice
+from briefing.executors import (
+    Executor, InProcess, NetworkPool, ProcessPool, Task, ThreadPool, cores, pool_threads, threads_suffice,
+)
 
 Progress = Callable[[int, int], None]
 
@@ -134,6 +137,25 @@ def synthesize(
         if cache is not None:
             cache.evict()
     return out  # type: ignore[return-value]  # every slot is filled or an error was raised
+
+
+def preload(settings: Settings) -> threading.Thread:
+    """Get the cast's engines ready on a background thread (join it before synthesizing): their
+    imports and, when this machine's thread pool will speak, the models it will use, warmed up.
+    Synthesis on a Dask cluster or in worker processes only gets the imports."""
+
+    def run() -> None:
+        voices = list(settings.cast)
+        try:
+            local = not settings.synthesis.scheduler and threads_suffice([v.engine for v in voices])
+        except Exception:  # noqa: BLE001 - an unknown engine: synthesis reports it
+            return
+        workers = min(settings.synthesis.workers or cores(), cores())
+        engines.preload(voices, pool_threads(workers) if local and workers > 1 else None)
+
+    thread = threading.Thread(target=run, name="briefing-preload")
+    thread.start()
+    return thread
 
 
 def open_cache(settings: Settings) -> ClipCache | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import threading
 from importlib import import_module
 from importlib.metadata import entry_points
-from typing import Any, Callable, ClassVar, Mapping, Protocol, runtime_checkable
+from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence, runtime_checkable
 
 from briefing.errors import EngineError
 from briefing.models import Audio
@@ -58,26 +58,25 @@ class Engine(Protocol):
     #       loaded model instead of worker processes with a model each;
     #   set_threads(n)  how many threads the engine's own compute may use;
     #   release()  drop loaded models and buffers (called when a local thread pool is done);
-    #   preload()  import the libraries synthesize will need (called on a background thread
-    #       while a run reads its sources, so the first clip does not wait for them).
+    #   preload(voices, threads)  get ready to speak `voices`: import libraries and, when
+    #       `threads` is given (the local pool's threads per model), load the models and warm
+    #       them up. A run calls it on a background thread while it reads its sources, so the
+    #       first clip does not wait (synth.preload).
 
 
-def preload(engine_ids) -> threading.Thread:
-    """Start importing the named engines' libraries on a background thread; join it before
-    synthesizing (a failure here is left for synthesis to report)."""
-
-    def run() -> None:
-        for engine_id in sorted(set(engine_ids)):
-            try:
-                hook = getattr(get(engine_id), "preload", None)
-                if hook is not None:
-                    hook()
-            except Exception:  # noqa: BLE001 - synthesis raises it again, with its message
-                pass
-
-    thread = threading.Thread(target=run, name="briefing-preload")
-    thread.start()
-    return thread
+def preload(voices: Sequence[Voice], threads: int | None = None) -> None:
+    """Each engine's `preload` for the voices it speaks. A failure here is ignored: synthesis
+    meets it again and reports it with its own message."""
+    by_engine: dict[str, list[Voice]] = {}
+    for voice in voices:
+        by_engine.setdefault(voice.engine, []).append(voice)
+    for engine_id, its in sorted(by_engine.items()):
+        try:
+            hook = getattr(get(engine_id), "preload", None)
+            if hook is not None:
+                hook(its, threads)
+        except Exception:  # noqa: BLE001
+            pass
 
 
 _FACTORIES: dict[str, Callable[[], Engine]] = {}
