@@ -12,6 +12,7 @@ the pause is taken out beforehand and the MP3 keeps the track's timeline to the 
 
 from __future__ import annotations
 
+import logging
 import subprocess
 import tempfile
 from collections.abc import Callable
@@ -24,6 +25,8 @@ from briefing import atomic
 from briefing.errors import AudioError
 from briefing.ffmpeg import audio_segment, ffmpeg_exe
 from briefing.models import Audio
+
+log = logging.getLogger("briefing")
 
 # Podcast apps and smart speakers expect 44.1 kHz; ffmpeg's resampler does it at encode time.
 MP3_RATE = 44100
@@ -144,6 +147,8 @@ def encode_mp3(audio: Audio, path: Path, *, bitrate: str = "96k", parts: int = 1
                 if on_part is not None:
                     on_part(0, tmp)
             else:
+                log.debug("encoding %s in %d parts, cut at %s s", path.name, len(cuts) + 1,
+                          ", ".join(f"{c / rate:.1f}" for c in cuts))
                 _encode_parts(samples, rate, cuts, tmp, bitrate, on_part)
     except AudioError:
         raise
