@@ -244,7 +244,7 @@ def make(
 def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Progress | None) -> MakeResult:
     # The first run of a day speaks new articles: the engines get ready on a second core while
     # the sources are read and segmented. A re-run mostly finds its clips cached, and would
-    # only wait at its end for an import it does not use (0.06 s of a 0.4 s re-run).
+    # only wait at its end for imports and a model it does not use (a 0.35 s re-run).
     preloading = None if state.has_episode(settings.state_db, day.isoformat()) else preload_engines(settings)
     try:
         return _made(settings, specs, day, progress, preloading)
