@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import logging
 import subprocess
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -352,15 +352,9 @@ def level(samples: np.ndarray, rate: int, target_lufs: float, ceiling_dbfs: floa
     return out
 
 
-def measure_mp3(path: Path) -> tuple[float, float]:
-    """(integrated LUFS, sample peak dBFS) of an MP3 as it decodes at its own rate, the way
-    apps and voicecheck hear it."""
-    meter = meter_mp3(path)
-    return meter.lufs(), meter.peak_dbfs
-
-
 def meter_mp3(path: Path) -> Meter:
-    """A Meter fed the MP3 at `path` as it decodes, through a pipe a chunk at a time."""
+    """A Meter fed the MP3 at `path` as it decodes at the MP3 rate, the way apps and voicecheck
+    hear it; through a pipe a chunk at a time."""
     from briefing.encode import MP3_RATE
     from briefing.errors import AudioError
     from briefing.ffmpeg import ffmpeg_exe
