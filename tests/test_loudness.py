@@ -110,3 +110,25 @@ def test_the_limiter_on_several_threads_writes_what_one_thread_writes():
         _apply(in_place, RATE, 6.0, -2.0, in_place, threads=threads)
         assert np.array_equal(in_place, serial)
     assert peak_dbfs(serial) <= -2.0 + 1e-6
+
+
+@pytest.mark.parametrize("gain_db", [0.0, 6.0, 14.0])
+def test_probes_reuse_their_envelope_at_any_gain(gain_db):
+    # The gain search works out each probe's true-peak envelope once, at unit gain, and scales
+    # it: it must measure what limiting the probe at that gain measures.
+    from briefing.loudness import _PAD, _limiter_gain, _probes, _Probes
+
+    x = speechlike(120, 1.0, seed=5)
+    ceiling_dbfs = -2.0
+    ceiling, g = 10 ** (ceiling_dbfs / 20), np.float32(10 ** (gain_db / 20))
+    meter = Meter(RATE)
+    for s, e in _probes(len(x)):
+        lo, hi = max(0, s - _PAD), min(len(x), e + _PAD)
+        block = x[lo:hi] * g
+        curve = _limiter_gain(block, RATE, ceiling)
+        out = block[s - lo : e - lo] * (1.0 if curve is None else curve[s - lo : e - lo])
+        meter.feed(np.clip(out, -ceiling, ceiling))
+    probes = _Probes(x, RATE)
+    assert probes.lufs(gain_db, ceiling_dbfs) == pytest.approx(meter.lufs(), abs=1e-3)
+    assert probes.lufs(None, ceiling_dbfs) == pytest.approx(integrated_lufs(np.concatenate(
+        [x[s:e] for s, e in _probes(len(x))]), RATE), abs=1e-3)
