@@ -92,3 +92,14 @@ def test_the_check_of_parts_hears_what_the_whole_file_plays(tmp_path):
     second.feed(heard.samples[half:] * np.float32(0.25))  # a quieter second half: not a plain mean
     joined = np.concatenate((heard.samples[:half], heard.samples[half:] * np.float32(0.25)))
     assert Meter.joined_lufs([first, second]) == pytest.approx(integrated_lufs(joined, heard.sample_rate), abs=0.02)
+
+
+def test_a_pause_within_a_clip_is_a_place_to_cut():
+    # Between the sentences of one clip an engine leaves its noise floor, not digital silence.
+    rate = 22050
+    x = bursts(150, rate, pause=0.1, seed=5)  # no pause long enough between bursts
+    floor = np.float32(10 ** (-65 / 20))
+    middle = slice(74 * rate, int(74.5 * rate))
+    x[middle] = floor * np.random.default_rng(1).uniform(-1, 1, middle.stop - middle.start).astype(np.float32)
+    (cut,) = cut_points(x, rate, 2)
+    assert middle.start < cut < middle.stop
