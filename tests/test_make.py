@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
+import threading
 from pathlib import Path
 
 import feedparser
@@ -83,6 +87,47 @@ def test_a_broken_source_is_skipped_and_the_rest_is_briefed(tmp_path):
     assert result.exit_code == 3, result.output
     assert "missing.html: file not found" in result.output
     assert (tmp_path / "output" / "feed.xml").is_file()
+
+
+def test_the_installed_command_exits_with_the_run_s_status_and_everything_written(tmp_path, briefing_home):
+    # main() ends the process without the interpreter's teardown (cli._exit): what a run
+    # printed (to pipes, which buffer) and wrote must all be there, with the run's own status.
+    config = write_show(tmp_path)
+    bridge = tmp_path / "sources" / "bridge.html"
+    bridge.write_text(SHORT_ARTICLE, encoding="utf-8")
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "briefing", "-v", "--config", str(config), "make", *args],
+                              capture_output=True, text=True, env=dict(os.environ), timeout=300)
+
+    done = run("--date", "2026-11-20", str(bridge), str(tmp_path / "missing.html"))
+    assert done.returncode == 3, done.stderr
+    assert "missing.html: file not found" in done.stderr
+    assert "debug: stage publish" in done.stderr
+    assert done.stdout.splitlines()[-1] == f"feed: {tmp_path / 'output' / 'feed.xml'}"
+    parsed = feedparser.parse(str(tmp_path / "output" / "feed.xml"))
+    assert [e.title for e in parsed.entries] == ["Test Show, Friday 20 November 2026"]
+    from showkit import episodes
+
+    assert [d for d, _ in episodes(briefing_home)] == ["2026-11-20"]
+    done = run("--date", "2026-11-21", str(tmp_path / "missing.html"))
+    assert done.returncode == 1
+    assert "nothing to brief" in done.stderr
+
+
+def test_the_quick_exit_waits_for_other_threads_as_python_does():
+    from briefing.cli import _exit
+
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        with pytest.raises(SystemExit) as exited:
+            _exit(3)
+        assert exited.value.code == 3
+    finally:
+        stop.set()
+        other.join()
 
 
 def test_when_nothing_can_be_made_the_feed_is_untouched(tmp_path):
