@@ -204,23 +204,23 @@ class PiperEngine:
             return self._voices[key]
 
     def preload(self, voices: Sequence[Voice], threads: int | None = None) -> None:
-        """Imports (onnxruntime) and, given the threads each model will have, the models and a
-        first sentence: a fresh process's first sentence takes ~0.1 s longer than the next
-        (espeak-ng's voice data, onnxruntime's kernels and arena).
+        """Imports (onnxruntime) and, given the threads each model will have, the models.
+
+        No sentence is spoken to warm a model up: "Ready." took 0.06 s on the way to the first
+        clip, and the first long sentences still grew onnxruntime's arena after it (two threads
+        speaking six sentences: 1.49 s with it, 1.45 s without; medians of six).
 
         Praat (for the derived quote voices) is imported here only when no thread pool will
         speak: forked workers inherit it. A pool's first quote clip imports it (~0.04 s) on its
         thread while the other thread synthesizes; here it was on the way to the first clip."""
-        from piper import SynthesisConfig
+        import piper  # noqa: F401  - onnxruntime and espeak-ng's bridge with it
 
         if threads is None:
             if any(transform.wanted(v.options) for v in voices):
                 transform.preload()
             return
-        models = {_model_path(v): self._model(v, threads) for v in voices}
-        for model in models.values():
-            for _ in model.synthesize("Ready.", syn_config=SynthesisConfig()):
-                pass
+        for voice in {_model_path(v): v for v in voices}.values():  # one load per model file
+            self._model(voice, threads)
 
     def release(self) -> None:
         """Drop the loaded models, and with them onnxruntime's arena of buffers (the synthesis
