@@ -11,7 +11,7 @@ rss.py):
   (c) `briefing make` again, warm cache;
 (a), (b) and (c) take turns, run after run, so a shared machine's load falls on both sides of
 each ratio alike;
-  (d) 1, 5 and 10 distinct articles, cold: seconds of work per minute of audio;
+  (d) 1, 5 and 10 distinct articles, cold, in turns: seconds of work per minute of audio;
   (e) `briefing make --scheduler` on a two-worker distributed.LocalCluster (1 thread each).
 and prints the ratios the issue sets targets for. The text comes from the sample article in
 sources/, cut to --words words (0: all of it) so a full benchmark fits in ~10 minutes on
@@ -270,15 +270,27 @@ def main() -> None:
 
         if "d" not in skip:
             results["articles"] = {}
-            for n in [int(c) for c in args.counts.split(",")]:
-                folder = show_folder(work / f"n{n}", [variant(cut(article, args.article_words), k) for k in range(n)])
-                made = [bench.make(folder, work / f"home-d{n}-{i}") for i in range(args.runs)]
-                audio = mp3_seconds(folder)
-                s = median([r[0] for r in made])
-                results["articles"][n] = {"s": s, "all": [r[0] for r in made], "mem": peak(r[1] for r in made),
-                                          "audio": audio, "s_per_min": s / (audio / 60)}
+            counts = [int(c) for c in args.counts.split(",")]
+            folders = {n: show_folder(work / f"n{n}", [variant(cut(article, args.article_words), k) for k in range(n)])
+                       for n in counts}
+            # In turns (1, 5, 10, 1, 5, 10...), as (a)-(c): a machine that slows down or speeds up
+            # over the minutes this takes then weighs on every count alike, not on the last ones.
+            made: dict[int, list] = {n: [] for n in counts}
+            for i in range(args.runs):
+                for n in counts:
+                    home = work / f"home-d{n}-{i}"
+                    wall, memory = bench.make(folders[n], home)
+                    # Each run's own audio: Piper's timing varies a little from run to run.
+                    made[n].append((wall, memory, mp3_seconds(folders[n])))
+                    shutil.rmtree(home)
+            for n in counts:
+                runs_n = made[n]
+                s, audio = median([r[0] for r in runs_n]), median([r[2] for r in runs_n])
+                spm = median([r[0] / (r[2] / 60) for r in runs_n])
+                results["articles"][n] = {"s": s, "all": [r[0] for r in runs_n], "mem": peak(r[1] for r in runs_n),
+                                          "audio": audio, "audio_all": [r[2] for r in runs_n], "s_per_min": spm}
                 print(f"(d) {n:2d} articles, cold         {s:7.1f} s  {mem(results['articles'][n]['mem'])}  "
-                      f"audio {audio / 60:5.1f} min  {s / (audio / 60):5.2f} s per audio minute", flush=True)
+                      f"audio {audio / 60:5.1f} min  {spm:5.2f} s per audio minute  (runs: {runs(runs_n)})", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
