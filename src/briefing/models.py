@@ -7,9 +7,10 @@ these frozen dataclasses and the next stage reads its fields.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
+if TYPE_CHECKING:  # only named in annotations: reading the config needs no numpy
+    import numpy as np
 
 BlockKind = Literal["paragraph", "heading", "quote", "list_item"]
 Role = Literal["narrator", "quote"]
