@@ -264,7 +264,19 @@ def _made(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
         scripts = script_articles(settings, articles)
     reports = _with_voices(scripts, reports)
     planned = plan(settings, scripts, day)
+    show = settings.show
+    art_cache = settings.cache_dir if settings.cache.enabled else None
+
+    def cover_art() -> tuple[bytes, str]:
+        cover = artwork.ensure_cover(show.image, settings.output, show.title, show.author, cache=art_cache)
+        return artwork.embedded(cover, cache=art_cache)
+
+    drawn: tuple[bytes, str] | None = None
     if preloading is not None:
+        if preloading.is_alive():
+            # The voice is still loading, which leaves the GIL: the cover is drawn now, rather
+            # than beside the encoder, where both cores are busy.
+            drawn = cover_art()
         preloading.join()  # before any worker process is started: fork wants one thread
     try:
         track = render(settings, planned, progress=progress)
@@ -289,18 +301,13 @@ def _made(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
     atomic.write_text(json_path, json.dumps(script_json(scripts, planned), ensure_ascii=False, indent=2) + "\n")
     atomic.write_text(text_path, script_text([s for s, *_ in planned], with_voices=False))
     title = f"{settings.show.title}, {spoken_date(day)}"
-    show = settings.show
-    art_cache = settings.cache_dir if settings.cache.enabled else None
-
-    def cover_art() -> tuple[bytes, str]:
-        cover = artwork.ensure_cover(show.image, settings.output, show.title, show.author, cache=art_cache)
-        return artwork.embedded(cover, cache=art_cache)
 
     # Encoded and tagged under a hidden name, then renamed: the published MP3 always has its tags.
     untagged = folder / f".{stem}.untagged.mp3"
-    # The cover needs no audio: it is drawn while the encoder runs.
+    # The cover needs no audio: unless it was drawn while the voice loaded, it is drawn while
+    # the encoder runs.
     with ThreadPoolExecutor(1) as side:
-        art = side.submit(cover_art)
+        art = None if drawn is not None else side.submit(cover_art)
         try:
             if track.encoded is not None:
                 shutil.copyfile(track.encoded, untagged)
@@ -313,7 +320,7 @@ def _made(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
                 if cache is not None:
                     cache.put_encoded(track.key, untagged)
             tags.write(untagged, title=title, artist=show.author, album=show.title, date=day.isoformat(),
-                       chapters=track.chapters, comment=tags.comment_for(articles), cover=art.result())
+                       chapters=track.chapters, comment=tags.comment_for(articles), cover=drawn or art.result())
             untagged.chmod(atomic.PUBLIC)  # the encoder made it 0600; web servers must read it
             untagged.replace(mp3)
         finally:
