@@ -163,25 +163,3 @@ def test_real_piper_in_the_pool_matches_one_process_sample_for_sample(make_pool)
         rms = [float(np.sqrt(np.mean(c.pcm.astype(np.float64) ** 2))) for c in (a, b)]
         assert rms[1] == pytest.approx(rms[0], rel=0.05)
     assert all(c.seconds > 0.5 and np.abs(c.pcm).max() > 3000 for c in many), "silent clip"
-
-
-def test_the_thread_pool_releases_its_engines_models_once_it_is_done(monkeypatch):
-    # A worker process gives its models back by exiting; the thread pool's engines are asked to
-    # (on a thread of their own, while the episode is assembled).
-    released: list[str] = []
-
-    class Keeps(Fails):
-        id = "keeps"
-        concurrent_threads = True
-
-        def release(self) -> None:
-            released.append(threading.current_thread().name)
-
-    monkeypatch.setitem(engines._INSTANCES, "keeps", Keeps())
-    voice = Voice("joe", "keeps", {})
-    clips = synthesize([Job(t, voice) for t in TEXTS], executor=ThreadPool(2))
-    assert len(clips) == len(TEXTS)
-    for thread in threading.enumerate():
-        if thread.name == "briefing-release":
-            thread.join(10)
-    assert released == ["briefing-release"]

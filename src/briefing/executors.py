@@ -286,23 +286,16 @@ class ThreadPool:
         _trim_heap()  # as in a worker process: the engine's freed buffers go back to the system
         return result
 
-    def _release(self, tasks: Sequence[Task]) -> threading.Thread:
+    def _release(self, tasks: Sequence[Task]) -> None:
         # What a worker process gives back by exiting: the engines' models and buffers, before
-        # this process goes on to hold the whole episode. On a thread of its own: destroying a
-        # session (~35 ms) and trimming the heap (~10 ms) leave the GIL, and the episode is
-        # assembled meanwhile instead of after.
+        # this process goes on to hold the whole episode.
         from briefing import engines
 
-        releases = [r for r in (getattr(engines.get(e), "release", None) for e in {t.engine for t in tasks}) if r]
-
-        def run() -> None:
-            for release in releases:
+        for engine_id in {t.engine for t in tasks}:
+            release = getattr(engines.get(engine_id), "release", None)
+            if release is not None:
                 release()
-            _trim_heap()
-
-        thread = threading.Thread(target=run, name="briefing-release")
-        thread.start()
-        return thread
+        _trim_heap()
 
     def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Clip]]:
         with ThreadPoolExecutor(max_workers=min(self.workers, max(1, len(tasks))),
