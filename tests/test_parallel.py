@@ -163,3 +163,26 @@ def test_real_piper_in_the_pool_matches_one_process_sample_for_sample(make_pool)
         rms = [float(np.sqrt(np.mean(c.pcm.astype(np.float64) ** 2))) for c in (a, b)]
         assert rms[1] == pytest.approx(rms[0], rel=0.05)
     assert all(c.seconds > 0.5 and np.abs(c.pcm).max() > 3000 for c in many), "silent clip"
+
+
+@pytest.mark.parametrize("seconds_each, released", [(1.0, False), (120.0, True)])
+def test_the_thread_pool_gives_its_models_back_after_a_long_episode(monkeypatch, seconds_each, released):
+    # A worker process gives its models back by exiting; a thread pool asks its engines to,
+    # once it has made enough speech for the episode's assembly and encoding to need the room.
+    calls: list[str] = []
+
+    class Keeps(Fails):
+        id = "keeps"
+        concurrent_threads = True
+
+        def synthesize(self, text: str, voice: Voice) -> Audio:
+            return Audio(np.zeros(int(seconds_each * 8000), np.float32), 8000)
+
+        def release(self) -> None:
+            calls.append("release")
+
+    monkeypatch.setitem(engines._INSTANCES, "keeps", Keeps())
+    clips = synthesize([Job(t, Voice("joe", "keeps", {})) for t in TEXTS], executor=ThreadPool(2))
+    assert [c.seconds for c in clips] == [seconds_each] * len(TEXTS)
+    assert executors.RELEASE_AFTER_SECONDS < 6 * 120.0
+    assert calls == (["release"] if released else [])

@@ -269,6 +269,14 @@ def pool_threads(workers: int | None = None) -> int:
     return max(1, n // max(1, workers or n))
 
 
+# A thread pool that made less speech than this keeps its engines' models when it is done.
+# Giving them back takes ~40 ms on the way to the episode (the session's destructor holds the
+# GIL), and what follows a short episode needs little memory (three minutes: a 15 MB track);
+# a long one is assembled and encoded beside onnxruntime's arena otherwise (ten articles: the
+# arena held ~0.7 GB).
+RELEASE_AFTER_SECONDS = 600.0
+
+
 class ThreadPool:
     """Threads of this process, for engines that synthesize outside the GIL (onnxruntime does).
 
@@ -298,15 +306,19 @@ class ThreadPool:
         _trim_heap()
 
     def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Clip]]:
+        made = 0.0  # seconds of speech
         with ThreadPoolExecutor(max_workers=min(self.workers, max(1, len(tasks))),
                                 thread_name_prefix="briefing-synth") as pool:
             futures = {pool.submit(self._one, tasks[i]): i for i in _longest_first(tasks)}
             try:
                 _meanwhile(self)
-                yield from _drain(futures)
+                for i, clip in _drain(futures):
+                    made += clip.seconds
+                    yield i, clip
             finally:
                 pool.shutdown(wait=True, cancel_futures=True)
-                self._release(tasks)
+                if made >= RELEASE_AFTER_SECONDS:
+                    self._release(tasks)
 
     def close(self) -> None:
         pass
