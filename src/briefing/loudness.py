@@ -44,6 +44,12 @@ LEVEL_TOLERANCE_LU = 0.1
 CODEC_TOLERANCE_LU = 0.5
 CODEC_PEAK_ROOM_DB = 0.1
 CODEC_ROUNDS = 2
+# An MP3 that peaks over the ceiling but is loud enough is turned down by the overshoot and this
+# much more: the codec's overshoot scales with the signal, so a plain gain moves the decoded peak
+# dB for dB. Limiting again under a lower ceiling did not: the codec overshoots the flattened
+# peaks anew (the nine-minute sample came back at -1.03 dBFS, then at -1.04 with the ceiling
+# 0.12 dB lower, and its last, unchecked encode at -1.01).
+CODEC_PEAK_STEP_DB = 0.15
 # The MP3 at 44.1 kHz measures this much quieter than the 22.05 kHz track it came from (0.49-0.50
 # LU by libebur128 on three takes of the bundled voice; 0.45 by pyloudnorm; mostly K-weighting at
 # the higher rate, a little the codec), so levelling aims this much higher and the check rarely
@@ -421,6 +427,12 @@ def encode_levelled(samples: np.ndarray, rate: int, path: Path, target_lufs: flo
         if abs(lufs_error) <= CODEC_TOLERANCE_LU and peak_over <= 0:
             break
         log.info("MP3 at %.2f LUFS, peak %.2f dBFS: correcting", heard_lufs, heard_peak)
+        down = peak_over + CODEC_PEAK_STEP_DB
+        if peak_over > 0 and abs(lufs_error + down) <= CODEC_TOLERANCE_LU:
+            g = np.float32(10 ** (-down / 20))
+            for start in range(0, len(samples), _CHUNK):
+                samples[start : start + _CHUNK] *= g
+            continue
         ceiling -= max(0.0, peak_over) + 0.05
         now = integrated_lufs(samples, rate)
         _apply(samples, rate, _find_gain(samples, rate, now, now + lufs_error, ceiling), ceiling, samples)
