@@ -45,10 +45,10 @@ CODEC_TOLERANCE_LU = 0.5
 CODEC_PEAK_ROOM_DB = 0.1
 CODEC_ROUNDS = 2
 # An MP3 that peaks over the ceiling but is loud enough is turned down by the overshoot and this
-# much more: the codec's overshoot scales with the signal, so a plain gain moves the decoded peak
-# dB for dB. Limiting again under a lower ceiling did not: the codec overshoots the flattened
-# peaks anew (the nine-minute sample came back at -1.03 dBFS, then at -1.04 with the ceiling
-# 0.12 dB lower, and its last, unchecked encode at -1.01).
+# much more: a plain gain scales the codec's input, and with it its overshoot, so the decoded
+# peak moves about dB for dB. Limiting again under a lower ceiling did not: the codec overshoots
+# the flattened peaks anew (the nine-minute sample came back at -1.03 dBFS, then at -1.04 with
+# the ceiling 0.12 dB lower, and its last, unchecked encode at -1.01).
 CODEC_PEAK_STEP_DB = 0.15
 # The MP3 at 44.1 kHz measures this much quieter than the 22.05 kHz track it came from (0.49-0.50
 # LU by libebur128 on three takes of the bundled voice; 0.45 by pyloudnorm; mostly K-weighting at
