@@ -339,6 +339,13 @@ def _find_gain(samples: np.ndarray, rate: int, now_lufs: float, target_lufs: flo
     return gain_db
 
 
+def _scale(samples: np.ndarray, gain_db: float) -> None:
+    """`samples` times a plain gain, in place, a chunk at a time (no track-sized temporary)."""
+    g = np.float32(10 ** (gain_db / 20))
+    for start in range(0, len(samples), _CHUNK):
+        samples[start : start + _CHUNK] *= g
+
+
 def level(samples: np.ndarray, rate: int, target_lufs: float, ceiling_dbfs: float, *,
           out: np.ndarray | None = None) -> np.ndarray:
     """Gain to `target_lufs` and true-peak limit to `ceiling_dbfs`, written to `out` (which may be
@@ -370,9 +377,7 @@ def level(samples: np.ndarray, rate: int, target_lufs: float, ceiling_dbfs: floa
         reached = now
     miss = target_lufs - reached
     if np.isfinite(miss) and miss < -LEVEL_TOLERANCE_LU:
-        g = np.float32(10 ** (miss / 20))
-        for start in range(0, len(out), _CHUNK):
-            out[start : start + _CHUNK] *= g
+        _scale(out, miss)
         log.debug("lowered %+.2f dB: %.2f LUFS", miss, reached + miss)
     return out
 
@@ -429,9 +434,7 @@ def encode_levelled(samples: np.ndarray, rate: int, path: Path, target_lufs: flo
         log.info("MP3 at %.2f LUFS, peak %.2f dBFS: correcting", heard_lufs, heard_peak)
         down = peak_over + CODEC_PEAK_STEP_DB
         if peak_over > 0 and abs(lufs_error + down) <= CODEC_TOLERANCE_LU:
-            g = np.float32(10 ** (-down / 20))
-            for start in range(0, len(samples), _CHUNK):
-                samples[start : start + _CHUNK] *= g
+            _scale(samples, -down)
             continue
         ceiling -= max(0.0, peak_over) + 0.05
         now = integrated_lufs(samples, rate)
