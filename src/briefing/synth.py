@@ -141,7 +141,7 @@ def synthesize(
 
 def preload(settings: Settings) -> threading.Thread:
     """Get the cast's engines ready on a background thread (join it before synthesizing): their
-    imports and, when this machine's thread pool will speak, the models it will use, warmed up.
+    imports and, when this machine's thread pool will speak, the models it will use.
     Synthesis on a Dask cluster or in worker processes only gets the imports."""
 
     def run() -> None:

@@ -59,8 +59,8 @@ class Engine(Protocol):
     #   set_threads(n)  how many threads the engine's own compute may use;
     #   release()  drop loaded models and buffers (called when a local thread pool is done);
     #   preload(voices, threads)  get ready to speak `voices`: import libraries and, when
-    #       `threads` is given (the local pool's threads per model), load the models and warm
-    #       them up. A run calls it on a background thread while it reads its sources, so the
+    #       `threads` is given (the local pool's threads per model), load the models. A run
+    #       calls it on a background thread while it reads its sources, so the
     #       first clip does not wait (synth.preload).
 
 
