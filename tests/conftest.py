@@ -40,6 +40,18 @@ def no_internet(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
 
 
+@pytest.fixture(scope="session")
+def user_cache(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("user-cache")
+
+
+@pytest.fixture(autouse=True)
+def no_user_cache(user_cache, monkeypatch) -> Path:
+    """The per-user cache (prepared voices) in one folder for the whole session, never ~/.cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(user_cache))
+    return user_cache
+
+
 @pytest.fixture(autouse=True)
 def briefing_home(tmp_path_factory, monkeypatch) -> Path:
     """State and cache in a fresh folder, never the developer's."""

@@ -162,6 +162,60 @@ def test_another_piper_model_is_usable_by_path(tmp_path):
     assert audio.seconds > 0.5 and rms(audio) > 0.02
 
 
+def _deterministic(engine, text: str, model) -> np.ndarray:
+    """`text` through a loaded Piper model with its noise off: the same input, the same samples."""
+    from piper import SynthesisConfig
+
+    config = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
+    return np.concatenate([c.audio_float_array for c in model.synthesize(text, syn_config=config)])
+
+
+def test_piper_prepares_a_memory_mapped_copy_once_and_speaks_the_same(tmp_path, monkeypatch):
+    from briefing.engines import piper
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = piper.bundled_model_path()
+    first = piper._load(path, 1)  # reads the .onnx and writes the prepared copy as it goes
+    prepared = piper._prepared_dir(path)
+    assert prepared.parent == tmp_path / "cache" / "briefing" / "voices"
+    assert sorted(p.name for p in prepared.iterdir()) == ["model.onnx", "model.onnx.data"]
+    # The weights are in the data file, not in the graph: that is what onnxruntime maps.
+    assert (prepared / "model.onnx.data").stat().st_size > 0.9 * path.stat().st_size
+    assert (prepared / "model.onnx").stat().st_size < 0.05 * path.stat().st_size
+    assert not list(prepared.parent.glob(".preparing-*")), "the scratch folder is gone"
+
+    second = piper._load(path, 1)
+    assert second.session._model_path == str(prepared / "model.onnx")
+    text = "Officials said the plan would take effect next year."
+    np.testing.assert_array_equal(_deterministic(piper, text, first), _deterministic(piper, text, second))
+
+
+def test_a_damaged_prepared_voice_is_prepared_again(tmp_path, monkeypatch, caplog):
+    from briefing.engines import piper
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    path = piper.bundled_model_path()
+    piper._load(path, 1)
+    data = piper._prepared_dir(path) / "model.onnx.data"
+    with open(data, "r+b") as f:
+        f.truncate(1000)
+    model = piper._load(path, 1)
+    assert "could not be loaded" in caplog.text and "preparing it again" in caplog.text
+    assert data.stat().st_size > 0.9 * path.stat().st_size
+    assert len(_deterministic(piper, "Good evening.", model)) > 0.5 * model.config.sample_rate
+
+
+def test_without_a_writable_cache_the_voice_loads_as_it_is(tmp_path, monkeypatch):
+    from briefing.engines import piper
+
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would go")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+    model = piper._load(piper.bundled_model_path(), 1)
+    assert model.session._model_path == str(piper.bundled_model_path())
+    assert len(_deterministic(piper, "Good evening.", model)) > 0.5 * model.config.sample_rate
+
+
 # --- gTTS, faked at its HTTP boundary ----------------------------------------------------------
 
 
