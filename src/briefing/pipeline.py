@@ -8,7 +8,7 @@ import logging
 import shutil
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date as Date, datetime, timezone
 from pathlib import Path
@@ -271,43 +271,43 @@ def _made(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
         cover = artwork.ensure_cover(show.image, settings.output, show.title, show.author, cache=art_cache)
         return artwork.embedded(cover, cache=art_cache)
 
-    drawn: tuple[bytes, str] | None = None
-    if preloading is not None:
-        if preloading.is_alive():
-            # The voice is still loading, which leaves the GIL: the cover is drawn now, rather
-            # than beside the encoder, where both cores are busy.
-            drawn = cover_art()
-        preloading.join()  # before any worker process is started: fork wants one thread
-    try:
-        track = render(settings, planned, progress=progress)
-    except EngineError as e:
-        if e.unavailable:
-            raise  # the engine itself is down: every article would fail the same way
-        # Find the articles the engine cannot say, drop them, and try once more with the rest.
-        log.warning("speech failed (%s); trying each article on its own", e)
-        scripts, reports = _speakable(settings, scripts, reports)
-        if not scripts:
-            return MakeResult(None, tuple(reports), None)
-        planned = plan(settings, scripts, day)
-        track = render(settings, planned, progress=progress)
-    articles = [sc.article for sc in scripts]
+    # Reading the cover's future, or leaving this block, waits for the drawing.
+    with ThreadPoolExecutor(1, thread_name_prefix="briefing-cover") as side:
+        art: Future[tuple[bytes, str]] | None = None
+        if preloading is not None:
+            if preloading.is_alive():
+                # The voice is still loading, which leaves the GIL and a core idle: the cover is
+                # drawn from now on, on the side, and the first clips do not wait for it.
+                art = side.submit(cover_art)
+            preloading.join()  # before any worker process is started: fork wants one thread
+        try:
+            track = render(settings, planned, progress=progress)
+        except EngineError as e:
+            if e.unavailable:
+                raise  # the engine itself is down: every article would fail the same way
+            # Find the articles the engine cannot say, drop them, and try once more with the rest.
+            log.warning("speech failed (%s); trying each article on its own", e)
+            scripts, reports = _speakable(settings, scripts, reports)
+            if not scripts:
+                return MakeResult(None, tuple(reports), None)
+            planned = plan(settings, scripts, day)
+            track = render(settings, planned, progress=progress)
+        articles = [sc.article for sc in scripts]
 
-    folder = settings.output / day.isoformat()
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = f"briefing-{day.isoformat()}"
-    mp3 = folder / f"{stem}.mp3"
-    json_path = folder / f"{stem}.json"
-    text_path = folder / f"{stem}.txt"
-    atomic.write_text(json_path, json.dumps(script_json(scripts, planned), ensure_ascii=False, indent=2) + "\n")
-    atomic.write_text(text_path, script_text([s for s, *_ in planned], with_voices=False))
-    title = f"{settings.show.title}, {spoken_date(day)}"
+        folder = settings.output / day.isoformat()
+        folder.mkdir(parents=True, exist_ok=True)
+        stem = f"briefing-{day.isoformat()}"
+        mp3 = folder / f"{stem}.mp3"
+        json_path = folder / f"{stem}.json"
+        text_path = folder / f"{stem}.txt"
+        atomic.write_text(json_path, json.dumps(script_json(scripts, planned), ensure_ascii=False, indent=2) + "\n")
+        atomic.write_text(text_path, script_text([s for s, *_ in planned], with_voices=False))
+        title = f"{settings.show.title}, {spoken_date(day)}"
 
-    # Encoded and tagged under a hidden name, then renamed: the published MP3 always has its tags.
-    untagged = folder / f".{stem}.untagged.mp3"
-    # The cover needs no audio: unless it was drawn while the voice loaded, it is drawn while
-    # the encoder runs.
-    with ThreadPoolExecutor(1) as side:
-        art = None if drawn is not None else side.submit(cover_art)
+        # Encoded and tagged under a hidden name, then renamed: the published MP3 always has its tags.
+        untagged = folder / f".{stem}.untagged.mp3"
+        # The cover needs no audio: unless it is being drawn already, it is drawn while the encoder runs.
+        art = art or side.submit(cover_art)
         try:
             if track.encoded is not None:
                 shutil.copyfile(track.encoded, untagged)
@@ -320,18 +320,18 @@ def _made(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
                 if cache is not None:
                     cache.put_encoded(track.key, untagged)
             tags.write(untagged, title=title, artist=show.author, album=show.title, date=day.isoformat(),
-                       chapters=track.chapters, comment=tags.comment_for(articles), cover=drawn or art.result())
+                       chapters=track.chapters, comment=tags.comment_for(articles), cover=art.result())
             untagged.chmod(atomic.PUBLIC)  # the encoder made it 0600; web servers must read it
             untagged.replace(mp3)
         finally:
             untagged.unlink(missing_ok=True)
-    episode = Episode(
-        date=day.isoformat(), title=title, mp3=str(mp3), duration=track.audio.seconds,
-        size=mp3.stat().st_size, chapters=track.chapters, cues=track.cues, articles=tuple(articles),
-    )
-    with timed("publish"):
-        feed_path = publish(settings, episode, extra_files={"script": json_path, "text": text_path})
-    return MakeResult(episode, tuple(reports), feed_path, json_path, text_path)
+        episode = Episode(
+            date=day.isoformat(), title=title, mp3=str(mp3), duration=track.audio.seconds,
+            size=mp3.stat().st_size, chapters=track.chapters, cues=track.cues, articles=tuple(articles),
+        )
+        with timed("publish"):
+            feed_path = publish(settings, episode, extra_files={"script": json_path, "text": text_path})
+        return MakeResult(episode, tuple(reports), feed_path, json_path, text_path)
 
 
 def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date) -> tuple[list[Article], list[ArticleReport]]:
