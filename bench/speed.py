@@ -13,7 +13,10 @@ rss.py):
 each ratio alike;
   (d) 1, 5 and 10 distinct articles, cold, in turns: seconds of work per minute of audio;
   (e) `briefing make --scheduler` on a two-worker distributed.LocalCluster (1 thread each).
-and prints the ratios the issue sets targets for. The text comes from the sample article in
+and prints the ratios the issue sets targets for. First it times the voice's load three ways
+(from the .onnx as is, preparing the memory-mapped copy a machine's first run writes, and from
+that copy), and leaves the copy in the user's cache: the runs of `briefing make` then load it, as
+every run after a machine's first does; Piper's CLI in (a) reads the .onnx. The text comes from the sample article in
 sources/, cut to --words words (0: all of it) so a full benchmark fits in ~10 minutes on
 2 cores; the articles of (d) are copies cut to --article-words with every sentence changed,
 so no clip of one is a clip of another. Not run by the test suite: `make bench-speed`.
@@ -175,6 +178,31 @@ def load() -> str:
     return "load average %.2f %.2f %.2f" % os.getloadavg()
 
 
+def voice_loads(work: Path, runs: int) -> dict[str, list[float]]:
+    """Seconds to import Piper and load the bundled voice, in a fresh process, three ways: from
+    its .onnx as is (no writable per-user cache), preparing the memory-mapped copy (a machine's
+    first run), and from that copy (every run after it; the copy is left in place for the rest of
+    the benchmark, in the user's cache as a producer's machine has it)."""
+    code = ("import time; t = time.perf_counter(); from briefing.engines import piper; "
+            "piper._load(piper.bundled_model_path(), 1); print(time.perf_counter() - t)")
+    blocked = work / "no-cache"
+    blocked.write_text("not a folder: the voice loads as it is")
+    out: dict[str, list[float]] = {"as is": [], "preparing": [], "prepared": []}
+
+    def timed(cache: Path) -> float:
+        done = subprocess.run([sys.executable, "-c", code], env=dict(os.environ, XDG_CACHE_HOME=str(cache)),
+                              capture_output=True, text=True, check=True)
+        return float(done.stdout.split()[-1])
+
+    user = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    for i in range(runs):
+        out["as is"].append(timed(blocked))
+        out["preparing"].append(timed(work / f"fresh-cache-{i}"))
+        shutil.rmtree(work / f"fresh-cache-{i}")
+        out["prepared"].append(timed(user))
+    return out
+
+
 def start_cluster(work: Path) -> tuple[subprocess.Popen, str]:
     code = (
         "import sys, time\n"
@@ -221,6 +249,12 @@ def main() -> None:
         one = show_folder(work / "one", [cut(article, args.words)])
         text = bench.spoken_text(one)
         print(f"text: {len(text.split())} words spoken ({args.words or 'all'} body words of {sample_article().name})", flush=True)
+
+        loads = voice_loads(work, args.runs)
+        results["voice_load"] = {k: median(v) for k, v in loads.items()}
+        print("voice load with imports, fresh process: " + ", ".join(f"{k} {median(v):.3f} s" for k, v in loads.items())
+              + "\n  (briefing runs below load the copy prepared on a machine's first run; (a) loads the .onnx)",
+              flush=True)
 
         # (a), (b), (c) in turns: raw, cold, warm, raw, cold, warm...
         raw, cold, warm, audio = [], [], [], 0.0
