@@ -16,7 +16,7 @@ import logging
 import subprocess
 import tempfile
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
@@ -139,8 +139,9 @@ def encode_mp3(audio: Audio, path: Path, *, bitrate: str = "96k", parts: int = 1
     """Encode `audio` to an MP3 at `path` with pydub; the file appears whole or not at all.
 
     With `parts` > 1, a long track is encoded in that many parts at once (see the module's
-    docstring). `on_part(i, mp3)` is called on each part's MP3 as soon as it is written, on
-    the thread that wrote it (the loudness check decodes the parts this way, side by side).
+    docstring). `on_part(i, mp3)` is called on each part's MP3 as soon as it is written, on a
+    thread of its own (the loudness check decodes the parts this way, side by side, and the
+    last part's check runs while the parts are joined).
     """
     samples, rate = audio.samples, audio.sample_rate
     cuts = cut_points(samples, rate, parts) if parts > 1 else []
@@ -166,15 +167,20 @@ def _encode_parts(samples: np.ndarray, rate: int, cuts: list[int], out: Path, bi
     pieces = _parts(samples, rate, cuts)
     with tempfile.TemporaryDirectory(prefix=".encode-", dir=out.parent) as scratch:
         files = [Path(scratch) / f"part{i}.mp3" for i in range(len(pieces))]
-
-        def one(i: int) -> None:
-            _export(pieces[i], rate, files[i], bitrate)
-            if on_part is not None:
-                on_part(i, files[i])
-
         with ThreadPoolExecutor(len(pieces)) as pool:
-            list(pool.map(one, range(len(pieces))))
-        _concat(files, out)
+            encoded = {pool.submit(_export, piece, rate, file, bitrate): i
+                       for i, (piece, file) in enumerate(zip(pieces, files))}
+            checked = []
+            for done in as_completed(encoded):
+                done.result()
+                if on_part is not None:
+                    i = encoded[done]
+                    checked.append(pool.submit(on_part, i, files[i]))
+            # Joined while the last part is still being checked: otherwise one core would wait
+            # for the check, then the other for the join.
+            _concat(files, out)
+            for done in checked:
+                done.result()
 
 
 def write_wav(audio: Audio, path: Path) -> Path:
