@@ -216,6 +216,42 @@ def test_without_a_writable_cache_the_voice_loads_as_it_is(tmp_path, monkeypatch
     assert len(_deterministic(piper, "Good evening.", model)) > 0.5 * model.config.sample_rate
 
 
+def test_a_voice_copy_that_cannot_be_written_leaves_the_voice_loaded_as_it_is(tmp_path, monkeypatch):
+    # onnxruntime raises when it cannot write the copy (a full disk, here a folder that is gone):
+    # the run still gets its voice.
+    import tempfile
+
+    from briefing.engines import piper
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    gone = tmp_path / "gone"
+    monkeypatch.setattr(tempfile, "mkdtemp", lambda **kw: str(gone))
+    model = piper._load(piper.bundled_model_path(), 1)
+    assert model.session._model_path == str(piper.bundled_model_path())
+    assert not piper._prepared_dir(piper.bundled_model_path()).exists()
+    assert len(_deterministic(piper, "Good evening.", model)) > 0.5 * model.config.sample_rate
+
+
+def test_preparing_a_voice_removes_copies_unused_for_a_month(tmp_path, monkeypatch):
+    import os
+    import time
+
+    from briefing.engines import piper
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    voices = piper.voice_cache_dir()
+    stale, recent = voices / "en_US-joe-medium-0000000000000000", voices / "en_US-joe-medium-1111111111111111"
+    for folder in (stale, recent):
+        folder.mkdir(parents=True)
+        (folder / "model.onnx").write_bytes(b"an older copy")
+    month = time.time() - (piper.PREPARED_UNUSED_DAYS + 1) * 86400
+    os.utime(stale, (month, month))
+    piper._load(piper.bundled_model_path(), 1)
+    assert not stale.exists()
+    assert recent.exists(), "another virtualenv may still use it"
+    assert piper._prepared_dir(piper.bundled_model_path()).is_dir()
+
+
 # --- gTTS, faked at its HTTP boundary ----------------------------------------------------------
 
 

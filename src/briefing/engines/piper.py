@@ -127,6 +127,9 @@ def _prepared_dir(path: Path) -> Path:
 
 
 _PREPARED = "model.onnx"
+# A prepared copy that no load has used for this long is removed when another is prepared (the
+# copy of a voice whose file or onnxruntime has changed since, or of a deleted virtualenv).
+PREPARED_UNUSED_DAYS = 30
 
 
 def _session(path: Path, options, onnxruntime):
@@ -137,39 +140,69 @@ def _session(path: Path, options, onnxruntime):
     run's first clip. The prepared copy keeps the weights in a file beside the graph, which
     onnxruntime memory-maps: 5k page faults and 0.07 s, the same audio to the sample, and worker
     processes loading the same voice share its pages. onnxruntime writes the copy during the
-    first load (0.06 s more, once per machine and voice); without a writable cache, every load
-    reads the .onnx as it is."""
+    first load (0.06 s more, once per machine and voice). Without a writable cache, or if the
+    copy cannot be written, the .onnx is loaded as it is."""
     providers = ["CPUExecutionProvider"]
+
+    def as_is():
+        return onnxruntime.InferenceSession(str(path), sess_options=options, providers=providers)
+
     try:
         prepared = _prepared_dir(path)
-    except OSError:
-        return onnxruntime.InferenceSession(str(path), sess_options=options, providers=providers)
+    except (OSError, RuntimeError):  # RuntimeError: no home folder to put the cache in
+        return as_is()
     if (prepared / _PREPARED).is_file():
         try:
-            return onnxruntime.InferenceSession(str(prepared / _PREPARED), sess_options=options, providers=providers)
+            session = onnxruntime.InferenceSession(str(prepared / _PREPARED), sess_options=options,
+                                                   providers=providers)
         except Exception as e:  # noqa: BLE001 - damaged on disk: prepared again below
             log.warning("prepared voice %s could not be loaded (%s); preparing it again", prepared, e)
             shutil.rmtree(prepared, ignore_errors=True)
+        else:
+            try:
+                os.utime(prepared)  # in use: see PREPARED_UNUSED_DAYS
+            except OSError:
+                pass
+            return session
     try:
         prepared.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=".preparing-", dir=prepared.parent))
     except OSError as e:
         log.debug("voice cache %s not writable (%s): loading %s as it is", prepared.parent, e, path)
-        return onnxruntime.InferenceSession(str(path), sess_options=options, providers=providers)
+        return as_is()
     try:
         options.optimized_model_filepath = str(scratch / _PREPARED)
         options.add_session_config_entry("session.optimized_model_external_initializers_file_name",
                                          f"{_PREPARED}.data")
         options.add_session_config_entry("session.optimized_model_external_initializers_min_size_in_bytes", "1024")
-        session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=providers)
+        try:
+            session = onnxruntime.InferenceSession(str(path), sess_options=options, providers=providers)
+        except Exception as e:  # noqa: BLE001 - a full disk, say: the copy is what failed, not the voice
+            log.debug("could not prepare %s (%s): loading it as it is", path, e)
+            options.optimized_model_filepath = ""
+            return as_is()
         try:
             # Whole or not at all: the folder appears under its name with both files written.
             scratch.rename(prepared)
         except OSError:
             pass  # another process prepared it first
+        else:
+            _prune_prepared(prepared.parent, keep=prepared)
         return session
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _prune_prepared(folder: Path, keep: Path) -> None:
+    import time
+
+    too_old = time.time() - PREPARED_UNUSED_DAYS * 86400
+    for other in folder.iterdir():
+        try:
+            if other != keep and other.is_dir() and other.stat().st_mtime < too_old:
+                shutil.rmtree(other, ignore_errors=True)
+        except OSError:
+            continue
 
 
 # Above this resident size, a run ends by handing the arena's free buffers back to the system.
