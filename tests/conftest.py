@@ -40,16 +40,14 @@ def no_internet(monkeypatch):
     monkeypatch.setattr(socket.socket, "connect", _guarded_connect)
 
 
-@pytest.fixture(scope="session")
-def user_cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("user-cache")
-
-
-@pytest.fixture(autouse=True)
-def no_user_cache(user_cache, monkeypatch) -> Path:
-    """The per-user cache (prepared voices) in one folder for the whole session, never ~/.cache."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(user_cache))
-    return user_cache
+@pytest.fixture(scope="session", autouse=True)
+def user_cache(tmp_path_factory):
+    """The per-user cache (prepared voices) in one folder for the whole session, never ~/.cache.
+    Session-wide, so module fixtures and the worker processes they start use it too."""
+    with pytest.MonkeyPatch.context() as mp:
+        folder = tmp_path_factory.mktemp("user-cache")
+        mp.setenv("XDG_CACHE_HOME", str(folder))
+        yield folder
 
 
 @pytest.fixture(autouse=True)
