@@ -141,6 +141,35 @@ def test_when_nothing_can_be_made_the_feed_is_untouched(tmp_path):
     assert (tmp_path / "output" / "feed.xml").read_bytes() == feed
 
 
+def test_a_run_that_fails_leaves_the_published_cover_as_the_feed_knows_it(tmp_path, monkeypatch):
+    # A new show title draws a new cover on the side while the episode is made. Tagging the MP3
+    # then fails: output/ must still hold the old cover, the one the feed's channel points at.
+    import time
+
+    from briefing import tags
+    from briefing.errors import AudioError
+
+    config = write_show(tmp_path, title="Old Title")
+    (tmp_path / "sources" / "bridge.html").write_text(SHORT_ARTICLE, encoding="utf-8")
+    assert _make(config, "--date", "2026-11-20").exit_code == 0
+    cover, feed = tmp_path / "output" / "cover.jpg", tmp_path / "output" / "feed.xml"
+    before = cover.read_bytes(), feed.read_bytes()
+
+    def failing_tags(*args, **kwargs):
+        time.sleep(0.5)  # long enough for the side thread to draw the new cover
+        raise AudioError("tagging failed")
+
+    config.write_text(config.read_text(encoding="utf-8").replace("Old Title", "New Title"), encoding="utf-8")
+    (tmp_path / "sources" / "bridge.html").write_text(SHORT_ARTICLE.replace("Monday", "Tuesday"), encoding="utf-8")
+    monkeypatch.setattr(tags, "write", failing_tags)
+    result = CliRunner().invoke(cli, ["--config", str(config), "make", "--date", "2026-11-21"])
+    assert result.exit_code == 1 and "tagging failed" in result.output
+    assert (cover.read_bytes(), feed.read_bytes()) == before
+    monkeypatch.undo()
+    assert _make(config, "--date", "2026-11-21").exit_code == 0
+    assert cover.read_bytes() != before[0], "the next good run publishes the new cover"
+
+
 def test_script_command_prints_segments_with_voices(tmp_path):
     config = write_show(tmp_path)
     page = tmp_path / "sources" / "bridge.html"

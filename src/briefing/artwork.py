@@ -11,6 +11,7 @@ import hashlib
 import io
 import textwrap
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from briefing import atomic
@@ -125,25 +126,49 @@ def _write_if_changed(path: Path, data: bytes) -> None:
     atomic.write_bytes(path, data)
 
 
-def ensure_cover(image: Path | None, output: Path, title: str, author: str = "", *, cache: Path | None = None) -> Path:
-    """Write output/cover.jpg or .png (the producer's image, checked, or a generated one,
-    remembered under `cache` when given)."""
-    output.mkdir(parents=True, exist_ok=True)
+@dataclass(frozen=True)
+class Cover:
+    """The show's artwork: the full image for output/ and the feed, and the MP3's small copy."""
+
+    data: bytes
+    ext: str  # ".jpg" or ".png"
+    embedded: tuple[bytes, str]  # JPEG bytes and MIME type for the APIC frame
+
+
+def cover(image: Path | None, title: str, author: str = "", *, cache: Path | None = None) -> Cover:
+    """The producer's image, checked, or a generated one (remembered under `cache` when
+    given), with its embedded copy; nothing is written to the output folder."""
     if image is not None:
         ext = FORMATS[check_image(image)]
         data = image.read_bytes()
     else:
         ext, data = ".jpg", _remembered(cache, ("cover", title, author, GENERATED_PX), lambda: generate(title, author))
-    path = output / f"{COVER_STEM}{ext}"
-    _write_if_changed(path, data)
-    for other in set(FORMATS.values()) - {ext}:
+    return Cover(data, ext, thumbnail(data, cache=cache))
+
+
+def write_cover(output: Path, art: Cover) -> Path:
+    """output/cover.jpg or .png, rewritten only when it changed; the other format is removed."""
+    output.mkdir(parents=True, exist_ok=True)
+    path = output / f"{COVER_STEM}{art.ext}"
+    _write_if_changed(path, art.data)
+    for other in set(FORMATS.values()) - {art.ext}:
         (output / f"{COVER_STEM}{other}").unlink(missing_ok=True)
     return path
 
 
+def ensure_cover(image: Path | None, output: Path, title: str, author: str = "", *, cache: Path | None = None) -> Path:
+    """Write output/cover.jpg or .png (the producer's image, checked, or a generated one,
+    remembered under `cache` when given)."""
+    return write_cover(output, cover(image, title, author, cache=cache))
+
+
 def embedded(cover: Path, size: int = EMBED_PX, *, cache: Path | None = None) -> tuple[bytes, str]:
-    """A small JPEG of the cover for the MP3's APIC frame, and its MIME type."""
-    data = cover.read_bytes()
+    """A small JPEG of the cover file for the MP3's APIC frame, and its MIME type."""
+    return thumbnail(cover.read_bytes(), size, cache=cache)
+
+
+def thumbnail(data: bytes, size: int = EMBED_PX, *, cache: Path | None = None) -> tuple[bytes, str]:
+    """A small JPEG of the image `data` for the MP3's APIC frame, and its MIME type."""
 
     def shrink() -> bytes:
         from PIL import Image

@@ -272,13 +272,14 @@ def _made(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
     show = settings.show
     art_cache = settings.cache_dir if settings.cache.enabled else None
 
-    def cover_art() -> tuple[bytes, str]:
-        cover = artwork.ensure_cover(show.image, settings.output, show.title, show.author, cache=art_cache)
-        return artwork.embedded(cover, cache=art_cache)
+    def cover_art() -> artwork.Cover:
+        # Drawn only: output/cover.* is written with the episode, so a run that fails leaves the
+        # published artwork as the feed knows it.
+        return artwork.cover(show.image, show.title, show.author, cache=art_cache)
 
     # Reading the cover's future, or leaving this block, waits for the drawing.
     with ThreadPoolExecutor(1, thread_name_prefix="briefing-cover") as side:
-        art: Future[tuple[bytes, str]] | None = None
+        art: Future[artwork.Cover] | None = None
         if preloading is not None:
             if preloading.is_alive():
                 # The voice is still loading, which leaves the GIL and a core idle: the cover is
@@ -325,7 +326,7 @@ def _made(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
                 if cache is not None:
                     cache.put_encoded(track.key, untagged)
             tags.write(untagged, title=title, artist=show.author, album=show.title, date=day.isoformat(),
-                       chapters=track.chapters, comment=tags.comment_for(articles), cover=art.result())
+                       chapters=track.chapters, comment=tags.comment_for(articles), cover=art.result().embedded)
             untagged.chmod(atomic.PUBLIC)  # the encoder made it 0600; web servers must read it
             untagged.replace(mp3)
         finally:
@@ -335,6 +336,7 @@ def _made(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
             size=mp3.stat().st_size, chapters=track.chapters, cues=track.cues, articles=tuple(articles),
         )
         with timed("publish"):
+            artwork.write_cover(settings.output, art.result())
             feed_path = publish(settings, episode, extra_files={"script": json_path, "text": text_path})
         return MakeResult(episode, tuple(reports), feed_path, json_path, text_path)
 
