@@ -3,8 +3,8 @@
     python bench/speed.py [--runs 3] [--words 600] [--article-words 600] [--counts 1,5,10]
 
 Measures, each as the median of --runs runs, wall time and peak memory of the whole process
-tree (RSS summed over the processes, an upper bound, and PSS, shared pages counted once; see
-rss.py):
+tree (RSS summed over the processes, an upper bound; for the cluster also PSS, shared pages
+counted once: reading it slows the run measured, see rss.py):
   (a) raw engine: `python -m piper` reading the briefing's whole spoken text in one go, then
       ffmpeg to a 96 kb/s MP3 (what a shell script around Piper would do);
   (b) `briefing make`, cold cache (a fresh BRIEFING_HOME each run);
@@ -114,9 +114,9 @@ class Bench:
         return dict(os.environ, BRIEFING_HOME=str(home))
 
     def make(self, folder: Path, home: Path, *extra: str, also: list[int] | None = None,
-             date: str = "2026-01-01") -> tuple[float, rss.Memory]:
+             date: str = "2026-01-01", pss: bool = False) -> tuple[float, rss.Memory]:
         wall, peak, done = rss.run([BRIEFING, "-q", "make", "--date", date, *extra], env=self.env(home),
-                                   cwd=str(folder), also=also)
+                                   cwd=str(folder), also=also, pss=pss)
         if done.returncode != 0:
             sys.exit(f"briefing make failed ({done.returncode}):\n{done.stderr.decode()[-2000:]}")
         return wall, peak
@@ -167,7 +167,7 @@ def peak(mems) -> "rss.Memory":
 
 
 def mem(m: "rss.Memory") -> str:
-    return f"peak RSS {m.rss / MB:5.0f} MB, PSS {m.pss / MB:5.0f} MB"
+    return f"peak RSS {m.rss / MB:5.0f} MB" + (f", PSS {m.pss / MB:5.0f} MB" if m.pss else "")
 
 
 def runs(results, digits: int = 1) -> str:
@@ -290,7 +290,9 @@ def main() -> None:
             cluster, address = start_cluster(work)
             try:
                 also = [cluster.pid]
-                dask = [bench.make(one, work / f"home-e{i}", "--scheduler", address, also=also) for i in range(args.runs)]
+                # PSS here: the cluster's workers share the voice's pages, which summed RSS counts twice.
+                dask = [bench.make(one, work / f"home-e{i}", "--scheduler", address, also=also, pss=True)
+                        for i in range(args.runs)]
             finally:
                 cluster.stdin.close()
                 try:
@@ -354,9 +356,9 @@ def main() -> None:
             print(f"  (each audio minute past {counts[0]} article(s) costs {marginal:.2f} s: the difference from "
                   f"{lo['s_per_min']:.2f} is the run's fixed start-up and finish, spread over less audio)")
         top = results["articles"][max(results["articles"])]
-        print(f"  peak memory at {max(results['articles'])} articles       PSS {top['mem'].pss / MB:5.0f} MB "
-              f"(target < 1024 MB: {verdict(top['mem'].pss < 1024 * MB)}); RSS summed over processes "
-              f"{top['mem'].rss / MB:.0f} MB ({verdict(top['mem'].rss < 1024 * MB)})")
+        print(f"  peak memory at {max(results['articles'])} articles       RSS {top['mem'].rss / MB:5.0f} MB "
+              f"(target < 1024 MB: {verdict(top['mem'].rss < 1024 * MB)}; summed over processes, so shared "
+              f"pages count once per process: an upper bound)")
     if "dask" in results and "cold" in results:
         r = results["dask"]["s"] / results["cold"]["s"]
         print(f"  LocalCluster / local pool         {r:5.2f}x   (target <= 1.15x: {verdict(r <= 1.15)})")
