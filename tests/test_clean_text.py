@@ -88,3 +88,23 @@ def test_first_line_that_is_a_paragraph_is_not_taken_as_title():
     text = PLAIN.split("\n\n", 1)[1]  # no headline: the text opens with its first paragraph
     article = clean(Document(source="plain.txt", content=text.encode(), kind="text"))
     assert article.body[0].text.startswith("The city council voted on Tuesday")
+
+
+@pytest.mark.parametrize("language", ["English", "German", "Portuguese"])
+def test_stop_lists_are_justexts_own(language):
+    # Read from jusText's files without importing it: the words must be exactly its lists.
+    import justext
+
+    from briefing import clean_text, extraction_rules
+
+    extra = extraction_rules.STOP_WORDS if language == "English" else frozenset()
+    assert clean_text._stoplist(language) == frozenset(w.lower() for w in justext.get_stoplist(language)) | extra
+
+
+def test_page_in_german_gets_the_german_stop_list():
+    from briefing import clean_text
+
+    lines = ["Die Regierung hat am Montag angekündigt, dass sie die Steuern für kleine Unternehmen "
+             "senken wird, nachdem die Wirtschaft im letzten Jahr nicht gewachsen ist."] * 3
+    assert clean_text.page_stoplist(lines) == clean_text._stoplist("German")
+    assert clean_text._stoplist("Klingon") == clean_text.rules.STOP_WORDS  # no such list: the built-in one

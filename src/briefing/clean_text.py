@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 
 from . import extraction_rules as rules
 from .clean_blocks import MIN_ARTICLE_WORDS, byline_name, finish_article, is_clutter, normalise_space
@@ -119,16 +120,25 @@ ENGLISH_SURE = 0.3
 
 @lru_cache(maxsize=None)
 def _stoplist(language: str) -> frozenset[str]:
-    if language == "English":
-        extra = rules.STOP_WORDS
-    else:
-        extra = frozenset()
+    extra = rules.STOP_WORDS if language == "English" else frozenset()
     try:
-        import justext  # installed with trafilatura; its stop lists cover 100 languages
-
-        return frozenset(w.lower() for w in justext.get_stoplist(language)) | extra
-    except (ImportError, ValueError, OSError):
+        words = _justext_stoplist(language)
+    except OSError:  # jusText missing, or no list for the language
         return rules.STOP_WORDS
+    return frozenset(w.lower() for w in words.splitlines()) | extra
+
+
+def _justext_stoplist(language: str) -> str:
+    """jusText's stop list for `language` (its 100 languages' lists are plain word-per-line
+    files), read without importing jusText: that imports lxml.html, urllib.request and ssl,
+    ~35 ms before a run of local text files can start speaking, for no use but the file."""
+    from importlib.util import find_spec
+
+    spec = find_spec("justext")  # locates the package without running it
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("jusText is not installed")
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return (folder / "stoplists" / f"{language}.txt").read_text(encoding="utf-8")
 
 
 def page_stoplist(texts: list[str]) -> frozenset[str]:

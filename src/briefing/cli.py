@@ -281,6 +281,7 @@ def cache(ctx: click.Context, clear: bool) -> None:
 
 
 def main() -> None:
+    _one_blas_thread()
     try:
         cli(prog_name="briefing")
     except SystemExit as e:  # click's standalone mode always ends this way
@@ -288,6 +289,16 @@ def main() -> None:
     else:
         code = 0
     _exit(code)
+
+
+def _one_blas_thread() -> None:
+    """Keep numpy's OpenBLAS to one thread unless the user says otherwise (read when numpy is
+    first imported, so before that). briefing does no large linear algebra, and its cores go to
+    synthesis; but OpenBLAS starts a thread per core at import, and they spin waiting for work:
+    importing numpy took 0.12 CPU-s instead of 0.06, on the core the voice was loading on."""
+    import os
+
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def _exit(code) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 import threading
 from importlib import import_module
-from importlib.metadata import entry_points
 from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence, runtime_checkable
 
 from briefing.errors import EngineError
@@ -137,6 +136,10 @@ def _load() -> None:
 
 
 def _boot() -> None:
+    # Here, not at the top: importlib.metadata brings email, zipfile and csv (~15 ms), and
+    # config imports this module for Voice before anything asks for an engine.
+    from importlib.metadata import entry_points
+
     boot: dict[str, Callable[[], Engine]] = {}
     register_engines(boot.__setitem__)
     for ep in entry_points(group="briefing.engines"):
