@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -188,6 +189,39 @@ def test_piper_prepares_a_memory_mapped_copy_once_and_speaks_the_same(tmp_path, 
     assert second.session._model_path == str(prepared / "model.onnx")
     text = "Officials said the plan would take effect next year."
     np.testing.assert_array_equal(_deterministic(piper, text, first), _deterministic(piper, text, second))
+
+
+def test_piper_shrink_gives_the_arena_back_and_keeps_the_model(tmp_path):
+    # In a process of its own: resident memory is a whole process's, and what earlier tests
+    # freed would blur it here.
+    import json
+    import subprocess
+    import sys
+
+    code = """
+import json, numpy as np
+from briefing.engines import Voice, piper
+engine = piper.PiperEngine()
+engine.set_threads(1)
+voice = Voice("joe", "piper", {"noise_scale": 0.0, "noise_w": 0.0})
+text = ("The council said on Monday that the bridge, closed since the storm in the spring, would "
+        "reopen to traffic in both directions before the end of the month, and that the ferry "
+        "would keep running until then.")
+before = engine.synthesize(text, voice).samples
+grown = piper._resident()
+engine.shrink()
+shrunk = piper._resident()
+again = engine.synthesize(text, voice).samples
+print(json.dumps({"grown": grown, "shrunk": shrunk, "models": len(engine._voices),
+                  "same": bool(np.array_equal(before, again))}))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out["shrunk"] < out["grown"] - 20 * 2**20, "the arena's free buffers went back to the system"
+    assert out["models"] == 1, "the model is kept"
+    assert out["same"], "and speaks as before"
 
 
 def test_a_damaged_prepared_voice_is_prepared_again(tmp_path, monkeypatch, caplog):

@@ -165,11 +165,13 @@ def test_real_piper_in_the_pool_matches_one_process_sample_for_sample(make_pool)
     assert all(c.seconds > 0.5 and np.abs(c.pcm).max() > 3000 for c in many), "silent clip"
 
 
-@pytest.mark.parametrize("seconds_each, released", [(1.0, False), (120.0, True)])
-def test_the_thread_pool_gives_its_models_back_after_a_long_episode(monkeypatch, seconds_each, released):
+@pytest.mark.parametrize("seconds_each, given_back", [(1.0, "shrink"), (120.0, "release")])
+def test_the_thread_pool_gives_its_models_back_after_a_long_episode(monkeypatch, seconds_each, given_back):
     # A worker process gives its models back by exiting; a thread pool asks its engines to,
     # once it has made enough speech for the episode's assembly and encoding to need the room.
-    calls: list[str] = []
+    # After a short episode the models stay, and only their free buffers go back, on a thread
+    # of the pool's own that does not hold up the episode.
+    calls: list[tuple[str, str]] = []
 
     class Keeps(Fails):
         id = "keeps"
@@ -179,10 +181,37 @@ def test_the_thread_pool_gives_its_models_back_after_a_long_episode(monkeypatch,
             return Audio(np.zeros(int(seconds_each * 8000), np.float32), 8000)
 
         def release(self) -> None:
-            calls.append("release")
+            calls.append(("release", threading.current_thread().name))
+
+        def shrink(self) -> None:
+            calls.append(("shrink", threading.current_thread().name))
 
     monkeypatch.setitem(engines._INSTANCES, "keeps", Keeps())
     clips = synthesize([Job(t, Voice("joe", "keeps", {})) for t in TEXTS], executor=ThreadPool(2))
     assert [c.seconds for c in clips] == [seconds_each] * len(TEXTS)
     assert executors.RELEASE_AFTER_SECONDS < 6 * 120.0
-    assert calls == (["release"] if released else [])
+    for thread in threading.enumerate():
+        if thread.name == "briefing-shrink":
+            thread.join(10)
+    where = "briefing-shrink" if given_back == "shrink" else threading.current_thread().name
+    assert calls == [(given_back, where)]
+
+
+def test_a_thread_pool_that_fails_gives_nothing_back_on_the_side(monkeypatch):
+    calls: list[str] = []
+
+    class Breaks(Fails):
+        id = "breaks"
+        concurrent_threads = True
+
+        def synthesize(self, text: str, voice: Voice) -> Audio:
+            raise EngineError("breaks", "no voice today")
+
+        def shrink(self) -> None:
+            calls.append("shrink")
+
+    monkeypatch.setitem(engines._INSTANCES, "breaks", Breaks())
+    with pytest.raises(EngineError):
+        synthesize([Job(t, Voice("joe", "breaks", {})) for t in TEXTS], executor=ThreadPool(2))
+    assert not any(t.name == "briefing-shrink" for t in threading.enumerate())
+    assert calls == []

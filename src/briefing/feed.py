@@ -119,6 +119,11 @@ def _pub_date(value: str) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
+def preload() -> None:
+    """Import feedgen's generator (with lxml and dateutil: ~25 ms) ahead of `build`."""
+    import feedgen.feed  # noqa: F401
+
+
 def build(settings: Settings, rows: list[EpisodeRow], *, cover: str | None = None) -> bytes:
     """The feed document for `rows` (newest first); `cover` is the artwork's path under output/."""
     from feedgen.feed import FeedGenerator

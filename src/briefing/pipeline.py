@@ -18,6 +18,7 @@ from briefing.assemble import Piece, Track, assemble
 from briefing.config import Settings
 from briefing.encode import encode_mp3
 from briefing.executors import cores
+from briefing.ffmpeg import configure_pydub
 from briefing.errors import BriefingError, EngineError, SourceError
 from briefing.logs import timed
 from briefing.loudness import encode_levelled, normalize as normalize_loudness, preload as loudness_preload
@@ -165,14 +166,17 @@ def script_text(segments: Sequence[Segment], *, with_voices: bool) -> str:
 
 def _finishing_imports() -> None:
     loudness_preload()
+    configure_pydub()
     tags.preload()
+    feed.preload()
 
 
 def render(settings: Settings, planned, *, progress: Progress | None = None) -> Track:
     """Synthesize and assemble (stages: speak, stitch, loudness)."""
     jobs = [Job(seg.spoken, voice_for(settings, seg.voice)) for seg, *_ in planned]
     # The parent only waits while the pool synthesizes: it imports the libraries of the stages
-    # after the last clip then (loudness, tags: ~0.1 s), rather than on the way to the episode.
+    # after the last clip then (loudness, pydub, tags, feed: ~0.13 s), rather than on the way to
+    # the episode, where the other core would idle while it did.
     with timed("speak"):
         clips = synthesize_for(settings, jobs, progress=progress, meanwhile=_finishing_imports)
     # Clips stay 16-bit until assembly writes them into the one float32 track.

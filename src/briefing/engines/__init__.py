@@ -56,7 +56,10 @@ class Engine(Protocol):
     #       spends its time outside the GIL: the local pool then uses threads sharing one
     #       loaded model instead of worker processes with a model each;
     #   set_threads(n)  how many threads the engine's own compute may use;
-    #   release()  drop loaded models and buffers (called when a local thread pool is done);
+    #   release()  drop loaded models and buffers (called when a local thread pool that made
+    #       a long episode is done);
+    #   shrink()  give free buffers back, keeping the models (called, on a thread of its own,
+    #       when a local thread pool that made a short episode is done);
     #   preload(voices, threads)  get ready to speak `voices`: import libraries and, when
     #       `threads` is given (the local pool's threads per model), load the models. A run
     #       calls it on a background thread while it reads its sources, so the
