@@ -44,6 +44,8 @@ VENV_BIN = Path(sys.executable).parent
 BRIEFING = str(VENV_BIN / "briefing")
 # One distinct word per article copy, added before every sentence's full stop.
 MARKS = ["today", "again", "indeed", "too", "now", "then", "still", "once", "here", "there", "anew", "as well"]
+WRITERS = ["Maria Lopez", "Tom Becker", "Aisha Khan", "Peter Novak", "Sara Lind", "Ken Ito", "Ruth Adams",
+           "Omar Haddad", "Lena Fischer", "David Okafor", "Nina Rossi", "Paul Martin"]
 MB = 2**20
 
 SHOW = """[show]
@@ -81,10 +83,20 @@ def cut(text: str, words: int) -> str:
 
 
 def variant(text: str, k: int) -> str:
-    """Copy k of an article: every sentence changed, so the copies share no clip."""
+    """Copy k of an article, sharing no clip with the others: a mark word before every sentence's
+    end and every quote's closing comma, and (after the first copy) the title numbered and the
+    byline another writer's. Marking sentence ends alone left the title, the byline and quotes
+    ending in a comma the same in every copy: ten articles spoke 138 distinct clips for 172
+    segments, ~4% of their audio for free, and seemed cheaper per minute than one."""
     mark = MARKS[k % len(MARKS)] + ("" if k < len(MARKS) else f" {k}")
     out = re.sub(r"([.!?])(?=[”\"’]?(\s|$))", lambda m: f" {mark}{m.group(1)}", text)
-    return out.replace("\n", f" (part {k + 1})\n", 1) if k else out
+    out = re.sub(r"([,;:])(?=[”\"’])", lambda m: f" {mark}{m.group(1)}", out)
+    if not k:
+        return out
+    paras = re.split(r"(\n\s*\n)", out)  # separators kept at odd indices
+    paras[2] += f" (part {k + 1})"  # masthead, title, standfirst, byline: see cut()
+    paras = [re.sub(r"^By .+$", f"By {WRITERS[k % len(WRITERS)]}", p) if i == 6 else p for i, p in enumerate(paras)]
+    return "".join(paras)
 
 
 def show_folder(root: Path, articles: list[str]) -> Path:
