@@ -424,8 +424,15 @@ def test_gtts_unknown_language_is_a_clear_error():
          ["One two three,", "four five six seven,", "eight nine ten eleven twelve."]),
         # no clause boundary: never cut mid-clause
         ("one two three four five six seven eight nine ten.", 4, ["one two three four five six seven eight nine ten."]),
-        # the count restarts at each sentence: two short sentences are not cut
-        ("A b c, d. E f g, h.", 3, ["A b c, d. E f g, h."]),
+        # the count restarts at each sentence: a sentence within the limit is not cut at its comma
+        ("A b c, d e. F g.", 5, ["A b c, d e.", "F g."]),
+        # but whole sentences are grouped only up to the limit: espeak may not split them (a
+        # headline "..., part two, ." ended no sentence for it, and ten made one utterance)
+        ("A b c, d. E f g, h.", 3, ["A b c, d.", "E f g, h."]),
+        ("Today, ten stories. One two three. Four five, part two, . Six seven, part three, . End.", 6,
+         ["Today, ten stories. One two three.", "Four five, part two, .", "Six seven, part three, . End."]),
+        # a long sentence after short ones: its first clause goes with them, as before
+        ("A b. C d e, f g h i, j k.", 6, ["A b. C d e,", "f g h i, j k."]),
         # semicolons and colons are boundaries too; closing quotes after them are kept
         ("Alpha beta gamma; delta epsilon: zeta eta theta iota kappa.", 4,
          ["Alpha beta gamma;", "delta epsilon:", "zeta eta theta iota kappa."]),

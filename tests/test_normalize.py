@@ -98,6 +98,10 @@ TABLES = {
         ("Kazakhstan—and then", "Kazakhstan, and then"),
         ("wait… then", "wait, then"),
         ("wait ... then", "wait, then"),
+        # a stop after a pause ends the sentence: ", ." would run on into the next one for espeak
+        ("Troops for Ukraine (part 2). Next", "Troops for Ukraine, part two. Next"),
+        ("It was over — . Then", "It was over. Then"),
+        ("Who won (and why)? Nobody", "Who won, and why? Nobody"),
     ],
 }
 

@@ -257,5 +257,7 @@ def spoken(text: str, language: str = "en") -> str:
     out = re.sub(r"\s+,", ",", out)
     out = re.sub(r",(\s*,)+", ",", out)
     out = re.sub(r"^\s*,\s*|\s*,\s*$", "", out)
-    out = re.sub(r",(?=[.!?;:])", "", out)
+    # "... (part two)." and "... — ." end with a comma before the stop: espeak then ends no
+    # sentence there, and runs on into the next one.
+    out = re.sub(r",\s*(?=[.!?;:])", "", out)
     return " ".join(out.split())
