@@ -305,7 +305,7 @@ class ThreadPool:
                 release()
         _trim_heap()
 
-    def _shrink(self, tasks: Sequence[Task]) -> threading.Thread:
+    def _shrink(self, tasks: Sequence[Task]) -> None:
         # The models stay (a short episode's assembly needs little memory beside them); their
         # free buffers go back to the system on a thread of its own, which ends long before
         # the episode is published (it takes ~0.05 s; see PiperEngine.shrink).
@@ -321,9 +321,7 @@ class ThreadPool:
                 log.debug("could not shrink the engines' buffers: %s", e)
             _trim_heap()
 
-        thread = threading.Thread(target=run, name="briefing-shrink")
-        thread.start()
-        return thread
+        threading.Thread(target=run, name="briefing-shrink").start()
 
     def run(self, tasks: Sequence[Task]) -> Iterator[tuple[int, Clip]]:
         made = 0.0  # seconds of speech
