@@ -5,8 +5,13 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from briefing.artwork import ensure_cover
+from briefing.artwork import cover, write_cover
 from briefing.errors import ConfigError
+
+
+def ensure_cover(image, output, title, author=""):
+    """The cover as a run publishes it: drawn or checked, then written to `output`."""
+    return write_cover(output, cover(image, title, author))
 
 
 def _image(path, size, fmt):
@@ -76,12 +81,12 @@ def test_the_embedded_copy_is_a_600px_jpeg_that_looks_like_the_cover(tmp_path, s
 
     import numpy as np
 
-    from briefing.artwork import EMBED_PX, embedded, generate
+    from briefing.artwork import EMBED_PX, generate, thumbnail
 
     path = tmp_path / f"cover.{fmt.lower()}"
     with Image.open(io.BytesIO(generate("A Show With A Title", "Desk", size=size[0]))) as im:
         im.save(path, fmt)
-    data, mime = embedded(path)
+    data, mime = thumbnail(path.read_bytes())
     assert mime == "image/jpeg"
     with Image.open(io.BytesIO(data)) as small, Image.open(path) as full:
         assert (small.format, small.size) == ("JPEG", (EMBED_PX, EMBED_PX))

@@ -156,17 +156,6 @@ def write_cover(output: Path, art: Cover) -> Path:
     return path
 
 
-def ensure_cover(image: Path | None, output: Path, title: str, author: str = "", *, cache: Path | None = None) -> Path:
-    """Write output/cover.jpg or .png (the producer's image, checked, or a generated one,
-    remembered under `cache` when given)."""
-    return write_cover(output, cover(image, title, author, cache=cache))
-
-
-def embedded(cover: Path, size: int = EMBED_PX, *, cache: Path | None = None) -> tuple[bytes, str]:
-    """A small JPEG of the cover file for the MP3's APIC frame, and its MIME type."""
-    return thumbnail(cover.read_bytes(), size, cache=cache)
-
-
 def thumbnail(data: bytes, size: int = EMBED_PX, *, cache: Path | None = None) -> tuple[bytes, str]:
     """A small JPEG of the image `data` for the MP3's APIC frame, and its MIME type."""
 
