@@ -7,7 +7,7 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
-from briefing.artwork import embedded, generate
+from briefing.artwork import generate, thumbnail
 from briefing.encode import encode_mp3
 from briefing.models import Audio, Chapter
 from briefing.tags import comment_for, read_chapters, write
@@ -32,7 +32,7 @@ CHAPTERS = (
 def test_tags_and_chapters_read_back_equal_to_the_json_chapters(mp3, tmp_path):
     cover_path = tmp_path / "cover.jpg"
     cover_path.write_bytes(generate("Test Show", size=1400))
-    cover = embedded(cover_path)
+    cover = thumbnail(cover_path.read_bytes())
     write(mp3, title="Test Show, Friday 20 November 2026", artist="Test Desk", album="Test Show",
           date="2026-11-20", chapters=CHAPTERS, comment="In this briefing:\nHarbour bridge", cover=cover)
 
