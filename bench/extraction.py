@@ -47,7 +47,7 @@ def score(kind: str, jobs: int, worst: int) -> int:
 
 
 def speed() -> None:
-    from briefing.clean import clean
+    from briefing.clean.decode import clean
     from briefing.errors import BriefingError
     from briefing.models import Document
 

@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from briefing.cast import assign_voices
+from briefing.script.cast import assign_voices
 from briefing.models import Article, Block
-from briefing.segment import segment
+from briefing.script.segment import segment
 
 
 def article_from_text(text: str) -> Article:

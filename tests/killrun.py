@@ -40,8 +40,12 @@ def wrap(owner, attr: str, name: str, *, after: bool = False, nth: int = 1) -> N
 
 
 def install() -> None:
-    from briefing import atomic, feed, fetch, pipeline, state
-    from briefing.engines import silence
+    from briefing import atomic
+    from briefing.publish import feed
+    from briefing.sources import fetch
+    from briefing import pipeline
+    from briefing import state
+    from briefing.speech.engines import silence
 
     wrap(fetch.Fetcher, "get", "fetching")                       # inside the read stage
     wrap(silence.SilenceEngine, "synthesize", "speaking", nth=3)  # mid-synthesis

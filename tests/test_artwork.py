@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from briefing.artwork import cover, write_cover
+from briefing.publish.artwork import cover, write_cover
 from briefing.errors import ConfigError
 
 
@@ -81,7 +81,7 @@ def test_the_embedded_copy_is_a_600px_jpeg_that_looks_like_the_cover(tmp_path, s
 
     import numpy as np
 
-    from briefing.artwork import EMBED_PX, generate, thumbnail
+    from briefing.publish.artwork import EMBED_PX, generate, thumbnail
 
     path = tmp_path / f"cover.{fmt.lower()}"
     with Image.open(io.BytesIO(generate("A Show With A Title", "Desk", size=size[0]))) as im:

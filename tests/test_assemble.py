@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from briefing.assemble import Piece, assemble
-from briefing.loudness import integrated_lufs, normalize
+from briefing.audio.assemble import Piece, assemble
+from briefing.audio.loudness import integrated_lufs, normalize
 from briefing.models import Audio
 
 RATE = 22050

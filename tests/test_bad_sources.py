@@ -16,7 +16,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from briefing import engines
+from briefing.speech import engines
 from localserver import LocalServer, closed_port, slow
 from showkit import article, briefed, db, episodes, make, rss, script, show, story
 

@@ -9,13 +9,13 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from briefing import engines
-from briefing.cache import Clip, ClipCache, clip_key, quantize
+from briefing.speech import engines
+from briefing.speech.cache import Clip, ClipCache, clip_key, quantize
 from briefing.cli import cli
-from briefing.engines import Voice
-from briefing.executors import InProcess
+from briefing.speech.engines import Voice
+from briefing.speech.executors import InProcess
 from briefing.models import Audio
-from briefing.synth import Job, synthesize
+from briefing.speech.synth import Job, synthesize
 from conftest import BRIDGE_TEXT, cast_toml, write_show
 
 RATE = 22050

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from briefing.cast import assign_voices
+from briefing.script.cast import assign_voices
 from briefing.models import Segment
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing.clean import clean, decode
+from briefing.clean.decode import clean, decode
 from briefing.errors import NoArticleFound, SourceError
 from briefing.models import Document
 
@@ -29,7 +29,7 @@ _HUGE_SCRIPT = """
 import resource, sys, time
 resource.setrlimit(resource.RLIMIT_AS, (2 * 2**30, 2 * 2**30))
 from pathlib import Path
-from briefing.clean import clean
+from briefing.clean.decode import clean
 from briefing.models import Document
 article = Path(sys.argv[1]).read_bytes()
 filler = b"<div class='promo'><a href='/x'>More deals</a> <img src='data:image/png;base64," + b"A" * 4000 + b"'></div>\\n"

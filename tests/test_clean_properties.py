@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
-from briefing.clean import clean
+from briefing.clean.decode import clean
 from briefing.errors import BriefingError
 from briefing.models import Document
 
@@ -87,7 +87,7 @@ def test_no_text_lines_crash_the_cleaner(lines, sep):
 
 STOP = ["the", "a", "of", "to", "and", "in", "that", "was", "for", "on", "with", "as", "by", "at", "from", "it"]
 # Words that would make a line clutter ("Newsletter", "Sponsored") are not plain-article words.
-from briefing import extraction_rules as rules  # noqa: E402
+from briefing.clean import rules  # noqa: E402
 
 CLUTTER_WORDS = {w for phrase, _ in rules.STRONG_CLUTTER_PHRASES + rules.WEAK_CLUTTER_PHRASES
                  for w in re.findall(r"[a-z]+", phrase)} | {"newsletter", "subscribe", "sponsored", "advertisement", "share", "comments", "comment",

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing.clean import clean
+from briefing.clean.decode import clean
 from briefing.errors import BriefingError
 from briefing.models import Document
 

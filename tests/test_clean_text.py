@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from briefing.clean import clean
+from briefing.clean.decode import clean
 from briefing.models import Document
 
 SEEDS = Path(__file__).parents[2] / "shared" / "seeds"
@@ -95,14 +95,15 @@ def test_stop_lists_are_justexts_own(language):
     # Read from jusText's files without importing it: the words must be exactly its lists.
     import justext
 
-    from briefing import clean_text, extraction_rules
+    from briefing.clean import text as clean_text
+    from briefing.clean import rules as extraction_rules
 
     extra = extraction_rules.STOP_WORDS if language == "English" else frozenset()
     assert clean_text._stoplist(language) == frozenset(w.lower() for w in justext.get_stoplist(language)) | extra
 
 
 def test_page_in_german_gets_the_german_stop_list():
-    from briefing import clean_text
+    from briefing.clean import text as clean_text
 
     lines = ["Die Regierung hat am Montag angekündigt, dass sie die Steuern für kleine Unternehmen "
              "senken wird, nachdem die Wirtschaft im letzten Jahr nicht gewachsen ist."] * 3

@@ -10,12 +10,13 @@ import pytest
 
 distributed = pytest.importorskip("distributed")
 
-from briefing import config, pipeline  # noqa: E402
+from briefing import config
+from briefing import pipeline  # noqa: E402
 from briefing.config import CacheSettings, SynthesisSettings  # noqa: E402
 from briefing.errors import BriefingError  # noqa: E402
-from briefing.executors import DaskCluster  # noqa: E402
-from briefing.synth import Job, synthesize  # noqa: E402
-from briefing.engines import Voice  # noqa: E402
+from briefing.speech.executors import DaskCluster  # noqa: E402
+from briefing.speech.synth import Job, synthesize  # noqa: E402
+from briefing.speech.engines import Voice  # noqa: E402
 from conftest import BRIDGE_TEXT, write_show  # noqa: E402
 
 ARTICLE = BRIDGE_TEXT
@@ -87,7 +88,7 @@ def test_an_episode_made_on_a_local_cluster_matches_the_local_pool(tmp_path, clu
 
 
 def _models_loaded() -> int:
-    from briefing import engines
+    from briefing.speech import engines
 
     piper = engines._INSTANCES.get("piper")
     return len(piper._voices) if piper is not None else 0
@@ -104,7 +105,7 @@ def test_silent_clips_from_the_cluster_come_back_in_order(cluster):
         ex.close()
     assert [len(c.pcm) for c in clips] == [len(c.pcm) for c in synthesize(jobs)]
     # two single-threaded workers on one host share its cores: no oversubscription
-    from briefing.executors import cores
+    from briefing.speech.executors import cores
 
     assert sorted(threads.values()) == [max(1, cores() // 2)] * 2
 

@@ -7,9 +7,9 @@ import mutagen.mp3
 import numpy as np
 import pytest
 
-from briefing.encode import CUT_PAUSE_SECONDS, MP3_RATE, cut_points, encode_mp3
-from briefing.ffmpeg import decode
-from briefing.loudness import Meter, encode_levelled, integrated_lufs, meter_mp3
+from briefing.audio.encode import CUT_PAUSE_SECONDS, MP3_RATE, cut_points, encode_mp3
+from briefing.audio.ffmpeg import decode
+from briefing.audio.loudness import Meter, encode_levelled, integrated_lufs, meter_mp3
 from briefing.models import Audio
 
 

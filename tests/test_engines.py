@@ -14,8 +14,8 @@ from urllib.parse import unquote_plus
 import numpy as np
 import pytest
 
-from briefing import engines
-from briefing.engines import Voice, transform
+from briefing.speech import engines
+from briefing.speech.engines import Voice, transform
 from briefing.errors import EngineError
 from briefing.models import Audio
 
@@ -152,7 +152,7 @@ def test_another_piper_model_is_usable_by_path(tmp_path):
     """A producer's own Piper voice on disk: here a copy of the bundled one, by path."""
     import shutil
 
-    from briefing.engines.piper import bundled_model_path
+    from briefing.speech.engines.piper import bundled_model_path
 
     src = bundled_model_path()
     model = tmp_path / "voices" / "en_GB-guest-medium.onnx"
@@ -172,7 +172,7 @@ def _deterministic(engine, text: str, model) -> np.ndarray:
 
 
 def test_piper_prepares_a_memory_mapped_copy_once_and_speaks_the_same(tmp_path, monkeypatch):
-    from briefing.engines import piper
+    from briefing.speech.engines import piper
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     path = piper.bundled_model_path()
@@ -200,7 +200,7 @@ def test_piper_shrink_gives_the_arena_back_and_keeps_the_model(tmp_path):
 
     code = """
 import json, numpy as np
-from briefing.engines import Voice, piper
+from briefing.speech.engines import Voice, piper
 engine = piper.PiperEngine()
 engine.set_threads(1)
 voice = Voice("joe", "piper", {"noise_scale": 0.0, "noise_w": 0.0})
@@ -225,7 +225,7 @@ print(json.dumps({"grown": grown, "shrunk": shrunk, "models": len(engine._voices
 
 
 def test_a_damaged_prepared_voice_is_prepared_again(tmp_path, monkeypatch, caplog):
-    from briefing.engines import piper
+    from briefing.speech.engines import piper
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     path = piper.bundled_model_path()
@@ -240,7 +240,7 @@ def test_a_damaged_prepared_voice_is_prepared_again(tmp_path, monkeypatch, caplo
 
 
 def test_without_a_writable_cache_the_voice_loads_as_it_is(tmp_path, monkeypatch):
-    from briefing.engines import piper
+    from briefing.speech.engines import piper
 
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder would go")
@@ -255,7 +255,7 @@ def test_a_voice_copy_that_cannot_be_written_leaves_the_voice_loaded_as_it_is(tm
     # the run still gets its voice.
     import tempfile
 
-    from briefing.engines import piper
+    from briefing.speech.engines import piper
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     gone = tmp_path / "gone"
@@ -270,7 +270,7 @@ def test_preparing_a_voice_removes_copies_unused_for_a_month(tmp_path, monkeypat
     import os
     import time
 
-    from briefing.engines import piper
+    from briefing.speech.engines import piper
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     voices = piper.voice_cache_dir()
@@ -291,7 +291,7 @@ def test_preparing_a_voice_removes_copies_unused_for_a_month(tmp_path, monkeypat
 
 def encode_mp3(seconds: float = 1.0, rate: int = 24000) -> bytes:
     """A real MP3 (a 220 Hz tone), encoded with the same ffmpeg the project uses."""
-    from briefing import ffmpeg
+    from briefing.audio import ffmpeg
 
     t = np.arange(int(seconds * rate)) / rate
     pcm = (0.3 * np.sin(2 * np.pi * 220 * t) * 32767).astype("<i2")
@@ -441,14 +441,14 @@ def test_gtts_unknown_language_is_a_clear_error():
     ],
 )
 def test_piper_reads_long_sentences_in_clause_sized_utterances(text, max_words, pieces):
-    from briefing.engines.piper import utterances
+    from briefing.speech.engines.piper import utterances
 
     assert utterances(text, max_words) == pieces
     assert " ".join(pieces).split() == text.split()  # nothing lost or reordered
 
 
 def test_a_transformed_clip_keeps_the_engines_loudness_even_with_a_lone_spike():
-    from briefing.engines.transform import PEAK, _level
+    from briefing.speech.engines.transform import PEAK, _level
 
     rng = np.random.default_rng(1)
     source = Audio((0.1 * rng.standard_normal(22050)).astype(np.float32), 22050)
@@ -466,8 +466,8 @@ def test_a_transformed_clip_keeps_the_engines_loudness_even_with_a_lone_spike():
 def test_piper_preload_loads_the_model_the_thread_pool_then_uses(monkeypatch):
     # The pool's threads ask for the model with their thread count; preloading with that count
     # leaves them nothing to load. Without a thread count only the libraries are imported.
-    from briefing.engines import piper
-    from briefing.executors import synthesize_task, Task
+    from briefing.speech.engines import piper
+    from briefing.speech.executors import synthesize_task, Task
 
     loads: list[int | None] = []
     real_load = piper._load

@@ -15,10 +15,12 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from briefing import config, feed, state
+from briefing import config
+from briefing.publish import feed
+from briefing import state
 from briefing.cli import cli
 from briefing.state import EpisodeRow
-from briefing.tags import read_chapters
+from briefing.audio.tags import read_chapters
 from conftest import write_show
 
 NS = {

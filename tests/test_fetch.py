@@ -9,7 +9,7 @@ import zlib
 import pytest
 
 from briefing.errors import SourceError
-from briefing.fetch import USER_AGENT, Fetcher, FetchOptions, document, kind_of
+from briefing.sources.fetch import USER_AGENT, Fetcher, FetchOptions, document, kind_of
 from localserver import LocalServer, closed_port, slow
 
 FAST = FetchOptions(connect_timeout=2, read_timeout=0.5, retries=2, backoff=0.01, max_retry_wait=2)

@@ -8,9 +8,9 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from briefing.encode import encode_mp3
-from briefing.ffmpeg import decode
-from briefing.loudness import (
+from briefing.audio.encode import encode_mp3
+from briefing.audio.ffmpeg import decode
+from briefing.audio.loudness import (
     LEVEL_TOLERANCE_LU, Meter, integrated_lufs, level, moving_max, moving_mean, moving_min, normalize, peak_dbfs,
 )
 from briefing.models import Audio
@@ -82,7 +82,7 @@ def test_levelling_lands_on_target_even_where_the_probes_misjudge_the_track(prob
     # The gain is searched on probes spread over the track (loudness._probes). Here the probed
     # stretches are 10 dB louder (or quieter) than the rest, so the search misjudges the whole;
     # the pass that writes meters the result, and the miss is corrected, peaks kept under the ceiling.
-    from briefing.loudness import _PROBE, _probes
+    from briefing.audio.loudness import _PROBE, _probes
 
     chunks = 160
     piece = speechlike(_PROBE / RATE, 1.0)[:_PROBE]
@@ -97,7 +97,7 @@ def test_the_limiter_on_several_threads_writes_what_one_thread_writes():
     # Each thread limits a run of chunks; a chunk's result depends on the original samples
     # around it, so in place, where the next run may already be overwritten, the edges' context
     # must have been kept: the output is the same to the bit.
-    from briefing.loudness import _CHUNK, _apply
+    from briefing.audio.loudness import _CHUNK, _apply
 
     x = speechlike(5.5 * _CHUNK / RATE, 1.0, seed=4)  # parts of chunks, hot enough to limit
     serial = np.empty_like(x)
@@ -116,7 +116,7 @@ def test_the_limiter_on_several_threads_writes_what_one_thread_writes():
 def test_probes_reuse_their_envelope_at_any_gain(gain_db):
     # The gain search works out each probe's true-peak envelope once, at unit gain, and scales
     # it: it must measure what limiting the probe at that gain measures.
-    from briefing.loudness import _PAD, _limiter_gain, _probes, _Probes
+    from briefing.audio.loudness import _PAD, _limiter_gain, _probes, _Probes
 
     x = speechlike(120, 1.0, seed=5)
     ceiling_dbfs = -2.0
@@ -138,7 +138,7 @@ def test_an_mp3_peaking_over_the_ceiling_is_put_right_by_the_next_encode(tmp_pat
     # The codec adds its own overshoot on top of the limited track's peaks, a little different
     # at each encode (here enough to go 0.1 dB over the ceiling at the loudest peak, then 0.1 dB
     # more). One correction must be enough, and the loudness stay on target.
-    from briefing.loudness import encode_levelled
+    from briefing.audio.loudness import encode_levelled
 
     y = normalize(speechlike(20, 1.0), RATE, -16.0, -1.0, check_codec=False)
     room = -1.0 - peak_dbfs(decode(encode_mp3(Audio(y, RATE), tmp_path / "plain.mp3")).samples)

@@ -9,8 +9,8 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from briefing.ffmpeg import decode
-from briefing.loudness import encode_levelled, normalize, peak_dbfs
+from briefing.audio.ffmpeg import decode
+from briefing.audio.loudness import encode_levelled, normalize, peak_dbfs
 from conftest import write_show
 from test_loudness import RATE, speechlike
 from test_make import SHORT_ARTICLE, _make

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from briefing.cli import cli
-from briefing.ffmpeg import decode
+from briefing.audio.ffmpeg import decode
 from conftest import write_show
 
 SHORT_ARTICLE = """<!doctype html>
@@ -146,7 +146,7 @@ def test_a_run_that_fails_leaves_the_published_cover_as_the_feed_knows_it(tmp_pa
     # then fails: output/ must still hold the old cover, the one the feed's channel points at.
     import time
 
-    from briefing import tags
+    from briefing.audio import tags
     from briefing.errors import AudioError
 
     config = write_show(tmp_path, title="Old Title")
@@ -284,7 +284,7 @@ def test_the_first_run_of_a_day_preloads_the_engines_and_a_re_run_does_not(tmp_p
     # The first run speaks new articles, so the engines' libraries load while sources are read;
     # a re-run of the same day mostly finds its clips cached and is not slowed by an import.
     from briefing import state
-    from briefing.engines.silence import SilenceEngine
+    from briefing.speech.engines.silence import SilenceEngine
 
     calls: list[str] = []
     monkeypatch.setattr(SilenceEngine, "preload", lambda self, voices, threads: calls.append("preload"), raising=False)
@@ -306,7 +306,7 @@ def test_the_first_run_of_a_day_preloads_the_engines_and_a_re_run_does_not(tmp_p
 
 
 def test_a_failing_preload_is_left_for_synthesis_to_report(tmp_path, monkeypatch):
-    from briefing.engines.silence import SilenceEngine
+    from briefing.speech.engines.silence import SilenceEngine
 
     def broken(self, voices, threads):
         raise ImportError("no module named 'imaginary'")

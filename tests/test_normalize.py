@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from briefing.normalize import spoken
+from briefing.script.normalize import spoken
 
 TABLES = {
     "numbers": [

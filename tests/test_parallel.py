@@ -8,12 +8,13 @@ import time
 import numpy as np
 import pytest
 
-from briefing import engines, executors
-from briefing.engines import Voice
+from briefing.speech import engines
+from briefing.speech import executors
+from briefing.speech.engines import Voice
 from briefing.errors import EngineError
-from briefing.executors import InProcess, NetworkPool, ProcessPool, RateLimiter, ThreadPool
+from briefing.speech.executors import InProcess, NetworkPool, ProcessPool, RateLimiter, ThreadPool
 from briefing.models import Audio
-from briefing.synth import Job, synthesize
+from briefing.speech.synth import Job, synthesize
 
 TEXTS = [
     "The harbour bridge reopened on Monday.",
@@ -130,7 +131,7 @@ def test_the_rate_limiter_spaces_starts_evenly():
 
 
 def test_piper_runs_on_threads_sharing_one_model_and_other_engines_on_processes():
-    from briefing.synth import local_executor
+    from briefing.speech.synth import local_executor
 
     assert isinstance(local_executor(10, 2, engine_ids=["piper"]), ThreadPool)
     assert isinstance(local_executor(10, 2, engine_ids=["piper", "silence"]), ProcessPool)

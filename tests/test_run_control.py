@@ -13,9 +13,9 @@ from filelock import FileLock
 from briefing import config
 from briefing.cli import cli
 from briefing.errors import ConfigError
-from briefing.feeds import newest, parse
+from briefing.sources.feeds import newest, parse
 from briefing.logs import Formatter
-from briefing.sources import SourceSpec, expand
+from briefing.sources.gather import SourceSpec, expand
 from conftest import write_show
 from showkit import episodes, make, show, story
 

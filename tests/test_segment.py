@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from briefing.cast import assign_voices
+from briefing.script.cast import assign_voices
 from briefing.models import Article, Block
-from briefing.segment import segment
+from briefing.script.segment import segment
 
 FIXTURES = Path(__file__).parent / "fixtures" / "quotes"
 SEEDS = Path(__file__).parents[2] / "shared" / "seeds"
@@ -153,7 +153,7 @@ def _seed_article(expected: dict) -> Article:
 
 
 def _cleaned_article(path: Path) -> Article:
-    from briefing.clean import clean
+    from briefing.clean.decode import clean
     from briefing.models import Document
 
     source = SEEDS / json.loads(path.read_text(encoding="utf-8"))["source"]
@@ -221,7 +221,7 @@ FEATURE_CASES = [
 @pytest.mark.parametrize("why,para,inner,name,want", FEATURE_CASES,
                          ids=[c[0][:50] for c in FEATURE_CASES])
 def test_voicing_features(why, para, inner, name, want):
-    from briefing import quote_model as QM
+    from briefing.script import quote_model as QM
 
     seen: list[QM.Context] = []
     segment(_article([para]), decide=lambda c: seen.append(c) or True)

@@ -7,7 +7,7 @@ import re
 from hypothesis import given, settings, strategies as st
 
 from briefing.models import Article, Block
-from briefing.segment import segment
+from briefing.script.segment import segment
 
 WORD = re.compile(r"[^\W_]+")
 PIECES = st.sampled_from([

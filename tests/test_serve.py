@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from briefing.cli import cli
-from briefing.serve import parse_range
+from briefing.publish.serve import parse_range
 from conftest import write_show
 
 ARTICLE = """<!doctype html><html><head><title>Harbour bridge reopens | Coast News</title></head>

@@ -7,11 +7,11 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3
 
-from briefing.artwork import generate, thumbnail
-from briefing.encode import encode_mp3
+from briefing.publish.artwork import generate, thumbnail
+from briefing.audio.encode import encode_mp3
 from briefing.models import Audio, Chapter
-from briefing.tags import comment_for, read_chapters, write
-from briefing.transcript import chapters_doc
+from briefing.audio.tags import comment_for, read_chapters, write
+from briefing.publish.transcript import chapters_doc
 
 
 @pytest.fixture(scope="module")

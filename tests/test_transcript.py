@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from briefing.models import Chapter, Cue
-from briefing.transcript import chapters_doc, timestamp, webvtt, write_chapters
+from briefing.publish.transcript import chapters_doc, timestamp, webvtt, write_chapters
 
 
 def test_timestamps_always_carry_hours_and_milliseconds():

@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from briefing import config, voices
+from briefing import config
+from briefing.speech import voices
 from briefing.cli import cli
-from briefing.engines import Voice
+from briefing.speech.engines import Voice
 from briefing.models import Audio
 from tests.conftest import write_show
 

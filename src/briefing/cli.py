@@ -193,7 +193,7 @@ def script(ctx: click.Context, source: str, fmt: str) -> None:
 @click.pass_context
 def voices(ctx: click.Context, demo_dir: Path | None) -> None:
     """Show the cast (narrator and quote voices) and the engine behind each."""
-    from briefing import voices as cast_voices
+    from briefing.speech import voices as cast_voices
 
     try:
         settings = _settings(ctx)
@@ -234,7 +234,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
     Prints the feed URL to subscribe to; stop with Ctrl-C.
     """
-    from briefing import serve as server
+    from briefing.publish import serve as server
 
     try:
         settings = _settings(ctx)
@@ -260,13 +260,13 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 @click.pass_context
 def cache(ctx: click.Context, clear: bool) -> None:
     """Show the clip cache's size and entries (synthesized clips reused by later runs)."""
-    from briefing.synth import open_cache
+    from briefing.speech.synth import open_cache
 
     try:
         settings = _settings(ctx)
     except BriefingError as e:
         raise _fail(e) from None
-    from briefing.cache import ClipCache
+    from briefing.speech.cache import ClipCache
 
     store = open_cache(settings) or ClipCache(settings.cache_dir, 0)
     if clear:

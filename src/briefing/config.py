@@ -15,9 +15,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from briefing.engines import Voice
+from briefing.speech.engines import Voice
 from briefing.errors import ConfigError
-from briefing.sources import SourceSpec
+from briefing.sources.gather import SourceSpec
 
 CONFIG_NAME = "briefing.toml"
 

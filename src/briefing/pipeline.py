@@ -13,19 +13,24 @@ from dataclasses import dataclass, replace
 from datetime import date as Date, datetime, timezone
 from pathlib import Path
 
-from briefing import artwork, atomic, feed, state, tags, transcript
-from briefing.assemble import Piece, Track, assemble
+from briefing.publish import artwork
+from briefing import atomic
+from briefing.publish import feed
+from briefing import state
+from briefing.audio import tags
+from briefing.publish import transcript
+from briefing.audio.assemble import Piece, Track, assemble
 from briefing.config import Settings
-from briefing.encode import encode_mp3
-from briefing.executors import cores
-from briefing.ffmpeg import configure_pydub
+from briefing.audio.encode import encode_mp3
+from briefing.speech.executors import cores
+from briefing.audio.ffmpeg import configure_pydub
 from briefing.errors import BriefingError, EngineError, SourceError
 from briefing.logs import timed
-from briefing.loudness import encode_levelled, normalize as normalize_loudness, preload as loudness_preload
+from briefing.audio.loudness import encode_levelled, normalize as normalize_loudness, preload as loudness_preload
 from briefing.models import Article, Audio, Episode, Script, Segment
-from briefing.sources import SourceSpec, expand, read
-from briefing.cache import track_key
-from briefing.synth import Job, Progress, open_cache, preload as preload_engines, synthesize_for, voice_for
+from briefing.sources.gather import SourceSpec, expand, read
+from briefing.speech.cache import track_key
+from briefing.speech.synth import Job, Progress, open_cache, preload as preload_engines, synthesize_for, voice_for
 
 log = logging.getLogger("briefing")
 
@@ -59,7 +64,7 @@ class MakeResult:
 
 def load_article(source: str | SourceSpec) -> Article:
     """Read and clean one source (stages: read, clean)."""
-    from briefing.clean import clean
+    from briefing.clean.decode import clean
 
     doc = read(source)
     article = clean(doc)
@@ -68,8 +73,8 @@ def load_article(source: str | SourceSpec) -> Article:
 
 def script_articles(settings: Settings, articles: Sequence[Article]) -> list[Script]:
     """Segment each article and cast voices across all of them (stages: segment, cast)."""
-    from briefing.cast import assign_voices
-    from briefing.segment import segment
+    from briefing.script.cast import assign_voices
+    from briefing.script.segment import segment
 
     segmented = [segment(a) for a in articles]
     cast = assign_voices(segmented, settings.narrator, settings.quote_voices)
@@ -77,7 +82,7 @@ def script_articles(settings: Settings, articles: Sequence[Article]) -> list[Scr
 
 
 def _spoken(text: str, language: str) -> str:
-    from briefing.normalize import spoken
+    from briefing.script.normalize import spoken
 
     return spoken(text, language)
 
@@ -208,7 +213,7 @@ def finishing(settings: Settings) -> dict:
     from importlib.resources import files
 
     code = hashlib.sha256()
-    for module in ("loudness.py", "encode.py"):
+    for module in ("audio/loudness.py", "audio/encode.py"):
         code.update(files("briefing").joinpath(module).read_bytes())
     a = settings.audio
     return {"lufs": a.loudness_lufs, "peak": a.peak_dbfs, "bitrate": a.bitrate, "code": code.hexdigest()}
@@ -347,9 +352,9 @@ def _made(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
 
 def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date) -> tuple[list[Article], list[ArticleReport]]:
     """Read, clean and de-duplicate every source (stages: read, clean); one report each."""
-    from briefing.clean import clean
-    from briefing.fetch import Fetcher, FetchOptions
-    from briefing.sources import gather
+    from briefing.clean.decode import clean
+    from briefing.sources.fetch import Fetcher, FetchOptions
+    from briefing.sources.gather import gather
 
     f = settings.fetch
     options = FetchOptions(

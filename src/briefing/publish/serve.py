@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-log = logging.getLogger("briefing.serve")
+log = logging.getLogger("briefing.publish.serve")
 
 FEED_NAME = "feed.xml"
 CHUNK = 64 * 1024

@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin, urlsplit
 
-from briefing import __version__, atomic
+from briefing import __version__
+from briefing import atomic
 from briefing.errors import SourceError
 from briefing.models import Document
 

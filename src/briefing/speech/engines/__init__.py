@@ -88,9 +88,9 @@ _BOOT_IDS: set[str] = set()  # ids that every process finds by itself: built-ins
 
 # Built-ins, by module path, so that importing the registry imports none of them.
 _BUILTIN = {
-    "piper": "briefing.engines.piper:PiperEngine",
-    "gtts": "briefing.engines.gtts:GTTSEngine",
-    "silence": "briefing.engines.silence:SilenceEngine",
+    "piper": "briefing.speech.engines.piper:PiperEngine",
+    "gtts": "briefing.speech.engines.gtts:GTTSEngine",
+    "silence": "briefing.speech.engines.silence:SilenceEngine",
 }
 
 

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass
 from typing import Callable
 
-from . import quote_model as QM
-from . import quote_rules as R
-from .attribution import (
+from briefing.script import quote_model as QM
+from briefing.script import quote_rules as R
+from briefing.script.attribution import (
     DETERMINERS,
     People,
     attribute_after,
@@ -22,8 +22,8 @@ from .attribution import (
     sentence_starts,
     tokens,
 )
-from .models import Article, Segment
-from .normalize import spoken
+from briefing.models import Article, Segment
+from briefing.script.normalize import spoken
 
 WORD = re.compile(r"[^\W_]+")  # any script: Arabic and Hebrew paragraphs are words too
 LEAD_SKIP = " \t\n.…-–—[(‘'\"“"

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from . import extraction_rules as rules
-from .errors import NoArticleFound
-from .models import Article, Block
+from briefing.clean import rules
+from briefing.errors import NoArticleFound
+from briefing.models import Article, Block
 
 _SPACE_RE = re.compile(r"\s+")
 _WORD_RE = re.compile(r"\w+")

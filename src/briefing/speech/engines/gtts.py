@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from typing import Any, ClassVar, Mapping
 
-from briefing.engines import Voice, transform
+from briefing.speech.engines import Voice, transform
 from briefing.errors import EngineError
 from briefing.models import Audio
 
@@ -85,7 +85,7 @@ class GTTSEngine:
     def synthesize(self, text: str, voice: Voice) -> Audio:
         from gtts import gTTSError
 
-        from briefing import ffmpeg
+        from briefing.audio import ffmpeg
 
         tld = str(voice.option("tld", "com"))
         speaker = _speaker(

@@ -3,7 +3,7 @@
 Voices may name another Piper model on disk with `model = "/path/to/voice.onnx"` (its
 `.onnx.json` config beside it, as Piper publishes them). The quote voices of the default cast
 are derived from the one bundled model with the pitch/formant options of
-`briefing.engines.transform`, applied after synthesis.
+`briefing.speech.engines.transform`, applied after synthesis.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any, ClassVar, Mapping, Sequence
 
 import numpy as np
 
-from briefing.engines import Voice, transform
+from briefing.speech.engines import Voice, transform
 from briefing.errors import EngineError
 from briefing.models import Audio
 

@@ -13,9 +13,9 @@ import dataclasses
 import re
 import zlib
 
-from . import extraction_rules as rules
-from .errors import BriefingError, NoArticleFound, SourceError
-from .models import Article, Document
+from briefing.clean import rules
+from briefing.errors import BriefingError, NoArticleFound, SourceError
+from briefing.models import Article, Document
 
 __all__ = ["clean", "decode", "article_to_dict"]
 
@@ -39,10 +39,10 @@ def clean(doc: Document) -> Article:
     if not text.strip():
         raise NoArticleFound(doc.source, "the file is empty")
     if doc.kind == "text":
-        from .clean_text import clean_text
+        from briefing.clean.text import clean_text
 
         return clean_text(text, source=doc.source, url=doc.url)
-    from .clean_html import clean_html
+    from briefing.clean.html import clean_html
 
     return clean_html(text, source=doc.source, url=doc.url)
 

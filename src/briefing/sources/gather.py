@@ -17,7 +17,7 @@ from briefing.errors import SourceError
 from briefing.models import Document
 
 if TYPE_CHECKING:
-    from briefing.fetch import Fetcher
+    from briefing.sources.fetch import Fetcher
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
@@ -117,7 +117,7 @@ def read(spec: SourceSpec | str, fetcher: Fetcher | None = None) -> Document:
     """Read one article source into a Document, or raise SourceError saying why not."""
     location = spec.location if isinstance(spec, SourceSpec) else spec
     if is_url(location):
-        from briefing.fetch import fetch_document
+        from briefing.sources.fetch import fetch_document
 
         return fetch_document(location, fetcher)
     content = read_file(location)
@@ -129,8 +129,8 @@ def read(spec: SourceSpec | str, fetcher: Fetcher | None = None) -> Document:
 
 def gather(specs: Sequence[SourceSpec], fetcher: Fetcher, *, feed_limit: int = FEED_LIMIT) -> Iterator[Item]:
     """Every article the sources name, in order: feeds contribute their newest items."""
-    from briefing import feeds
-    from briefing.fetch import document, kind_of
+    from briefing.sources import feeds
+    from briefing.sources.fetch import document, kind_of
 
     seen: dict[str, str] = {}
     for spec in specs:
@@ -171,7 +171,7 @@ def gather(specs: Sequence[SourceSpec], fetcher: Fetcher, *, feed_limit: int = F
 
 
 def fetch_item(link: str, fetcher: Fetcher) -> Document:
-    from briefing.fetch import check_url, document
+    from briefing.sources.fetch import check_url, document
 
     check_url(link)
     return document(fetcher.get(link))

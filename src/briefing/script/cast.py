@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Sequence
 
-from .models import Segment
+from briefing.models import Segment
 
 
 def speaker_key(speaker: str | None, article: int) -> tuple:

@@ -19,10 +19,10 @@ import warnings
 import lxml.html
 from lxml import etree
 
-from . import extraction_rules as rules
-from .clean_blocks import finish_article, normalise_space
-from .errors import NoArticleFound
-from .models import Article, Block
+from briefing.clean import rules
+from briefing.clean.blocks import finish_article, normalise_space
+from briefing.errors import NoArticleFound
+from briefing.models import Article, Block
 
 # Regexes to shrink a page before parsing: these parts are never narrated and can be huge
 # (inline scripts, JSON state, base64 images). Bounded by MAX_HTML_CHARS afterwards.
@@ -150,7 +150,7 @@ def _metadata(tree, traf) -> dict:
 
 def _byline_from_page(tree) -> str | None:
     """A byline from an element marked as one (rel=author, class or itemprop author)."""
-    from .clean_blocks import byline_name
+    from briefing.clean.blocks import byline_name
 
     for el in tree.xpath('(//*[@rel="author" or @itemprop="author" or contains(@class, "byline") or contains(@class, "author-name")])[position() <= 3]'):
         text = normalise_space(el.text_content())

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
-from . import quote_rules as R
+from briefing.script import quote_rules as R
 
 WORD = re.compile(r"[^\W_]+")
 FIRST_PERSON = frozenset("i i'm i've i'd i'll me my mine myself we we're we've we'll we'd us our ours "

@@ -21,8 +21,8 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from briefing.cache import Clip, quantize
-from briefing.engines import Voice
+from briefing.speech.cache import Clip, quantize
+from briefing.speech.engines import Voice
 from briefing.errors import BriefingError, EngineError
 
 # Online engines: at most this many requests in flight and this many started a second, unless
@@ -71,7 +71,7 @@ def _init_worker(threads: int | None, extra_engines: dict | None = None) -> None
     _threads = threads
     _worker = True
     if extra_engines:
-        from briefing import engines
+        from briefing.speech import engines
 
         for engine_id, factory in extra_engines.items():
             engines.register(engine_id, factory)
@@ -84,7 +84,7 @@ def _init_worker(threads: int | None, extra_engines: dict | None = None) -> None
 def _picklable_runtime_engines() -> dict:
     import pickle
 
-    from briefing import engines
+    from briefing.speech import engines
 
     out = {}
     for engine_id, factory in engines.registered_at_runtime().items():
@@ -99,7 +99,7 @@ def _picklable_runtime_engines() -> dict:
 
 
 def _engine(engine_id: str, threads: int | None = None):
-    from briefing import engines
+    from briefing.speech import engines
 
     engine = engines.get(engine_id)
     threads = threads or _threads
@@ -258,7 +258,7 @@ class ProcessPool:
 def threads_suffice(engine_ids: Sequence[str]) -> bool:
     """True when every engine named declares `concurrent_threads`: its synthesis runs outside
     the GIL and may be called from several threads at once (see engines.Engine)."""
-    from briefing import engines
+    from briefing.speech import engines
 
     return all(getattr(engines.get(e), "concurrent_threads", False) for e in set(engine_ids))
 
@@ -297,7 +297,7 @@ class ThreadPool:
     def _release(self, tasks: Sequence[Task]) -> None:
         # What a worker process gives back by exiting: the engines' models and buffers, before
         # this process goes on to hold the whole episode.
-        from briefing import engines
+        from briefing.speech import engines
 
         for engine_id in {t.engine for t in tasks}:
             release = getattr(engines.get(engine_id), "release", None)
@@ -309,7 +309,7 @@ class ThreadPool:
         # The models stay (a short episode's assembly needs little memory beside them); their
         # free buffers go back to the system on a thread of its own, which ends long before
         # the episode is published (it takes ~0.05 s; see PiperEngine.shrink).
-        from briefing import engines
+        from briefing.speech import engines
 
         shrinks = [s for s in (getattr(engines.get(e), "shrink", None) for e in {t.engine for t in tasks}) if s]
 

@@ -12,12 +12,12 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from briefing import engines
-from briefing.cache import Clip, ClipCache, clip_key
+from briefing.speech import engines
+from briefing.speech.cache import Clip, ClipCache, clip_key
 from briefing.config import Settings
-from briefing.engines import Voice
+from briefing.speech.engines import Voice
 from briefing.errors import BriefingError
-from briefing.executors import (
+from briefing.speech.executors import (
     Executor, InProcess, NetworkPool, ProcessPool, Task, ThreadPool, cores, pool_threads, threads_suffice,
 )
 
@@ -168,7 +168,7 @@ def open_cache(settings: Settings) -> ClipCache | None:
 def executor_for(settings: Settings) -> Executor | None:
     """A Dask cluster executor when [synthesis].scheduler names one; None: the local default."""
     if settings.synthesis.scheduler:
-        from briefing.executors import DaskCluster
+        from briefing.speech.executors import DaskCluster
 
         return DaskCluster(settings.synthesis.scheduler)
     return None

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from . import quote_rules as R
+from briefing.script import quote_rules as R
 
 TOKEN = re.compile(r"[A-Za-z0-9][\w'’.\-]*[\w]|[A-Za-z0-9]|[,:;.!?()—–]")
 # a new sentence may open with a quote mark and a bracket: '… test. “[Ted] knows …'

@@ -233,7 +233,7 @@ def _apply(samples: np.ndarray, rate: int, gain_db: float, ceiling_dbfs: float, 
     since with `out` the track itself the next run may already be overwriting it."""
     n = len(samples)
     if threads is None:
-        from briefing.executors import cores
+        from briefing.speech.executors import cores
 
         threads = cores()
     chunks = -(-n // _CHUNK)
@@ -385,9 +385,9 @@ def level(samples: np.ndarray, rate: int, target_lufs: float, ceiling_dbfs: floa
 def meter_mp3(path: Path) -> Meter:
     """A Meter fed the MP3 at `path` as it decodes at the MP3 rate, the way apps and voicecheck
     hear it; through a pipe a chunk at a time."""
-    from briefing.encode import MP3_RATE
+    from briefing.audio.encode import MP3_RATE
     from briefing.errors import AudioError
-    from briefing.ffmpeg import ffmpeg_exe
+    from briefing.audio.ffmpeg import ffmpeg_exe
 
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(path),
            "-ac", "1", "-ar", str(MP3_RATE), "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1"]
@@ -411,7 +411,7 @@ def encode_levelled(samples: np.ndarray, rate: int, path: Path, target_lufs: flo
     target or the ceiling, correct `samples` in place and encode again. With `parts`, the
     encoder works on that many parts at once and each part is decoded for the check as soon as
     it is written."""
-    from briefing.encode import encode_mp3
+    from briefing.audio.encode import encode_mp3
     from briefing.models import Audio
 
     encode = encode or encode_mp3
@@ -450,7 +450,7 @@ def normalize(samples: np.ndarray, rate: int, target_lufs: float, peak_dbfs_max:
     MP3 it publishes, see `encode_levelled`). `in_place` reuses `samples` (float32) as output."""
     import tempfile
 
-    from briefing.encode import MP3_RATE
+    from briefing.audio.encode import MP3_RATE
 
     aim = target_lufs + (CODEC_LOUDNESS_LOSS_LU if rate < MP3_RATE else 0.0)
     out = level(samples, rate, aim, peak_dbfs_max - ENCODER_MARGIN_DB,

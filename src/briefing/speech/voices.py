@@ -12,9 +12,9 @@ from pathlib import Path
 
 import numpy as np
 
-from briefing import engines
+from briefing.speech import engines
 from briefing.config import Settings
-from briefing.engines import Voice
+from briefing.speech.engines import Voice
 from briefing.models import Audio
 
 # A neutral local-news passage of about 30 seconds: plain vocabulary, no names a recogniser

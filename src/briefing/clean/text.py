@@ -25,10 +25,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from . import extraction_rules as rules
-from .clean_blocks import MIN_ARTICLE_WORDS, byline_name, finish_article, is_clutter, normalise_space
-from .errors import NoArticleFound
-from .models import Article, Block
+from briefing.clean import rules
+from briefing.clean.blocks import MIN_ARTICLE_WORDS, byline_name, finish_article, is_clutter, normalise_space
+from briefing.errors import NoArticleFound
+from briefing.models import Article, Block
 
 GOOD, SHORT, BAD = "good", "short", "bad"
 

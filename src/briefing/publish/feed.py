@@ -19,7 +19,7 @@ from briefing import atomic
 from briefing.config import Settings
 from briefing.safe_text import one_line, xml_safe
 from briefing.state import EpisodeRow
-from briefing.transcript import CHAPTERS_TYPE, TRANSCRIPT_TYPE
+from briefing.publish.transcript import CHAPTERS_TYPE, TRANSCRIPT_TYPE
 
 FEED_NAME = "feed.xml"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
