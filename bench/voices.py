@@ -19,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-VOICECHECK = Path("/work/shared/tools/voicecheck")
+VOICECHECK = ROOT.parent / "shared" / "tools" / "voicecheck"
 
 TARGETS = {
     "max-cos-to-narrator": 0.75,

@@ -43,7 +43,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TOOLS = Path("/work/shared/tools")
+TOOLS = ROOT.parent / "shared" / "tools"  # ../shared beside the checkout, as CI lays it
 VOICECHECK_PY = Path(os.environ.get("VOICECHECK_VENV", Path.home() / ".cache/voicecheck/venv")) / "bin/python"
 
 # Runs inside voicecheck's own environment (faster-whisper, jiwer): transcribe and align.

@@ -43,13 +43,13 @@ def install() -> None:
     from briefing import atomic
     from briefing.publish import feed
     from briefing.sources import fetch
-    from briefing import pipeline
+    from briefing.audio import episode as mp3
     from briefing import state
     from briefing.speech.engines import silence
 
     wrap(fetch.Fetcher, "get", "fetching")                       # inside the read stage
     wrap(silence.SilenceEngine, "synthesize", "speaking", nth=3)  # mid-synthesis
-    wrap(pipeline, "encode_mp3", "mp3-written", after=True)       # MP3 in place, state not yet
+    wrap(mp3, "encode_mp3", "mp3-written", after=True)            # MP3 in place, state not yet
     wrap(state, "upsert_episode", "state-uncommitted")            # articles recorded, not committed
     wrap(feed, "write", "state-committed")                        # state committed, feed not yet
     # Feed temp file written and synced, not yet renamed over feed.xml.

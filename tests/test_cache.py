@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from briefing.speech import engines
 from briefing.speech.cache import Clip, ClipCache, clip_key, quantize
 from briefing.cli import cli
-from briefing.speech.engines import Voice
+from briefing.models import Voice
 from briefing.speech.executors import InProcess
 from briefing.models import Audio
 from briefing.speech.synth import Job, synthesize

@@ -16,7 +16,7 @@ from briefing.config import CacheSettings, SynthesisSettings  # noqa: E402
 from briefing.errors import BriefingError  # noqa: E402
 from briefing.speech.executors import DaskCluster  # noqa: E402
 from briefing.speech.synth import Job, synthesize  # noqa: E402
-from briefing.speech.engines import Voice  # noqa: E402
+from briefing.models import Voice  # noqa: E402
 from conftest import BRIDGE_TEXT, write_show  # noqa: E402
 
 ARTICLE = BRIDGE_TEXT

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from briefing.audio.encode import CUT_PAUSE_SECONDS, MP3_RATE, cut_points, encode_mp3
-from briefing.audio.ffmpeg import decode
+from briefing.ffmpeg import decode
 from briefing.audio.loudness import Meter, encode_levelled, integrated_lufs, meter_mp3
 from briefing.models import Audio
 

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from briefing.speech import engines
-from briefing.speech.engines import Voice, transform
+from briefing.models import Voice
+from briefing.speech.engines import transform
 from briefing.errors import EngineError
 from briefing.models import Audio
 
@@ -291,7 +292,7 @@ def test_preparing_a_voice_removes_copies_unused_for_a_month(tmp_path, monkeypat
 
 def encode_mp3(seconds: float = 1.0, rate: int = 24000) -> bytes:
     """A real MP3 (a 220 Hz tone), encoded with the same ffmpeg the project uses."""
-    from briefing.audio import ffmpeg
+    from briefing import ffmpeg
 
     t = np.arange(int(seconds * rate)) / rate
     pcm = (0.3 * np.sin(2 * np.pi * 220 * t) * 32767).astype("<i2")

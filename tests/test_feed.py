@@ -68,7 +68,7 @@ def _row(day: str, number: int, **kw) -> EpisodeRow:
 def test_feed_has_every_tag_podcast_apps_need(tmp_path):
     settings = _settings(tmp_path)
     rows = [_row("2026-11-21", 2), _row("2026-11-20", 1)]
-    data = feed.build(settings, rows, cover="cover.jpg")
+    data = feed.build(settings.show, rows, cover="cover.jpg")
     root = etree.fromstring(data)  # strict XML parse
     ch = root.find("channel")
     assert root.get("version") == "2.0"
@@ -129,7 +129,7 @@ def test_feed_has_every_tag_podcast_apps_need(tmp_path):
 
 def test_owner_without_email_still_has_a_name(tmp_path):
     settings = _settings(tmp_path, email="")
-    root = etree.fromstring(feed.build(settings, [_row("2026-11-20", 1)]))
+    root = etree.fromstring(feed.build(settings.show, [_row("2026-11-20", 1)]))
     owner = root.find("channel/itunes:owner", NS)
     assert owner.findtext("itunes:name", namespaces=NS) == "Test Desk"
     assert owner.find("itunes:email", NS) is None
@@ -141,7 +141,7 @@ def test_hostile_text_is_valid_xml_and_reads_back(tmp_path):
     settings = _settings(tmp_path, title=nasty, author=nasty, description=nasty)
     row = _row("2026-11-20", 1, title=nasty,
                notes=[{"title": nasty, "byline": nasty, "url": 'https://e.org/?q="<&>"', "source": "x"}])
-    data = feed.build(settings, [row])
+    data = feed.build(settings.show, [row])
     etree.fromstring(data)
     parsed = feedparser.parse(data)
     assert not parsed.bozo, parsed.get("bozo_exception")

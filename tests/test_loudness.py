@@ -9,7 +9,7 @@ import pyloudnorm
 import pytest
 
 from briefing.audio.encode import encode_mp3
-from briefing.audio.ffmpeg import decode
+from briefing.ffmpeg import decode
 from briefing.audio.loudness import (
     LEVEL_TOLERANCE_LU, Meter, integrated_lufs, level, moving_max, moving_mean, moving_min, normalize, peak_dbfs,
 )

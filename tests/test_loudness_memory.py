@@ -9,7 +9,7 @@ import numpy as np
 import pyloudnorm
 import pytest
 
-from briefing.audio.ffmpeg import decode
+from briefing.ffmpeg import decode
 from briefing.audio.loudness import encode_levelled, normalize, peak_dbfs
 from conftest import write_show
 from test_loudness import RATE, speechlike

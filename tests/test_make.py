@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from briefing.cli import cli
-from briefing.audio.ffmpeg import decode
+from briefing.ffmpeg import decode
 from conftest import write_show
 
 SHORT_ARTICLE = """<!doctype html>
@@ -90,7 +90,7 @@ def test_a_broken_source_is_skipped_and_the_rest_is_briefed(tmp_path):
 
 
 def test_the_installed_command_exits_with_the_run_s_status_and_everything_written(tmp_path, briefing_home):
-    # main() ends the process without the interpreter's teardown (cli._exit): what a run
+    # main() ends the process without the interpreter's teardown (speedups.exit_without_teardown): what a run
     # printed (to pipes, which buffer) and wrote must all be there, with the run's own status.
     config = write_show(tmp_path)
     bridge = tmp_path / "sources" / "bridge.html"
@@ -116,7 +116,7 @@ def test_the_installed_command_exits_with_the_run_s_status_and_everything_writte
 
 
 def test_the_quick_exit_waits_for_other_threads_as_python_does():
-    from briefing.cli import _exit
+    from briefing.speedups import exit_without_teardown as _exit
 
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
@@ -245,7 +245,7 @@ def test_intro_reads_a_short_list_as_one_sentence_and_many_headlines_one_sentenc
 
     from briefing import config
     from briefing.models import Article
-    from briefing.pipeline import intro_text
+    from briefing.script.episode import intro_text
 
     settings = config.load(write_show(tmp_path))
 
@@ -253,9 +253,9 @@ def test_intro_reads_a_short_list_as_one_sentence_and_many_headlines_one_sentenc
         return [Article(title=t, body=()) for t in titles]
 
     day = date(2026, 1, 6)
-    three = intro_text(settings, day, articles("Rates rise", "Storm hits coast.", "Who won?"))
+    three = intro_text(settings.show.title, day, articles("Rates rise", "Storm hits coast.", "Who won?"))
     assert three.endswith("Today: Rates rise; Storm hits coast; and Who won?")
-    many = intro_text(settings, day, articles(*(f"Story {n}" for n in range(1, 7))))
+    many = intro_text(settings.show.title, day, articles(*(f"Story {n}" for n in range(1, 7))))
     assert "Today, 6 stories. Story 1. Story 2. Story 3. Story 4. Story 5. And finally, Story 6." in many
     # no sentence of the intro grows with the number of articles
     longest = max(len(s.split()) for s in many.replace("?", ".").split(". "))

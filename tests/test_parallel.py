@@ -10,7 +10,7 @@ import pytest
 
 from briefing.speech import engines
 from briefing.speech import executors
-from briefing.speech.engines import Voice
+from briefing.models import Voice
 from briefing.errors import EngineError
 from briefing.speech.executors import InProcess, NetworkPool, ProcessPool, RateLimiter, ThreadPool
 from briefing.models import Audio

@@ -15,7 +15,8 @@ from briefing.cli import cli
 from briefing.errors import ConfigError
 from briefing.sources.feeds import newest, parse
 from briefing.logs import Formatter
-from briefing.sources.gather import SourceSpec, expand
+from briefing.models import SourceSpec
+from briefing.sources.gather import expand
 from conftest import write_show
 from showkit import episodes, make, show, story
 

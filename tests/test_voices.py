@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from briefing import config
 from briefing.speech import voices
 from briefing.cli import cli
-from briefing.speech.engines import Voice
+from briefing.models import Voice
 from briefing.models import Audio
 from tests.conftest import write_show
 
@@ -26,7 +26,7 @@ def read_wav(path: Path) -> Audio:
 
 def test_describe_lists_narrator_then_quote_voices(show):
     settings = config.load(show)
-    cast = voices.describe(settings)
+    cast = voices.describe(settings.cast)
     assert [role for role, _ in cast] == ["narrator", "quote 1", "quote 2", "quote 3", "quote 4"]
     assert [v.name for _, v in cast] == ["joe", "ada", "ben", "cleo", "dan"]
     assert all(isinstance(v, Voice) and v.engine == "silence" for _, v in cast)
@@ -34,7 +34,7 @@ def test_describe_lists_narrator_then_quote_voices(show):
 
 def test_write_demo_writes_one_wav_per_voice_and_the_passage(show, tmp_path):
     out = tmp_path / "demo"
-    paths = voices.write_demo(config.load(show), out)
+    paths = voices.write_demo(config.load(show).cast, out)
     names = sorted(p.name for p in paths)
     assert names == ["ada.wav", "ben.wav", "cleo.wav", "dan.wav", "narrator.wav", "passage.txt"]
     assert sorted(p.name for p in out.iterdir()) == names
@@ -60,7 +60,7 @@ def test_cli_lists_the_cast_and_writes_the_demo(show, tmp_path):
 
 def test_default_cast_uses_derived_piper_voices(tmp_path):
     settings = config.load(write_show(tmp_path, engine="piper"))
-    cast = dict((v.name, v) for _, v in voices.describe(settings))
+    cast = dict((v.name, v) for _, v in voices.describe(settings.cast))
     assert all(v.engine == "piper" for v in cast.values())
     assert not cast["joe"].options  # the narrator is the bundled voice as it is
     for name in ("ada", "ben", "cleo", "dan"):
@@ -83,7 +83,7 @@ def test_default_quote_voices_differ_from_the_narrator(tmp_path):
     """Real Piper: every quote voice moves pitch or formants well beyond take-to-take noise."""
     settings = config.load(write_show(tmp_path, engine="piper"))
     passage = "Officials said the buses would run until two in the morning, and fares would not change."
-    paths = voices.write_demo(settings, tmp_path / "demo", passage=passage)
+    paths = voices.write_demo(settings.cast, tmp_path / "demo", passage=passage)
     measured = {p.stem: _pitch_and_f2(read_wav(p)) for p in paths if p.suffix == ".wav"}
     f0_joe, f2_joe = measured.pop("narrator")
     assert set(measured) == {"ada", "ben", "cleo", "dan"}

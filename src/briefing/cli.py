@@ -151,14 +151,9 @@ def clean(source: str, fmt: str) -> None:
     except BriefingError as e:
         raise _fail(e) from None
     if fmt == "json":
-        doc = {
-            "title": article.title, "byline": article.byline, "site": article.site,
-            "published": article.published, "url": article.url,
-            "body": [{"kind": b.kind, "text": b.text} for b in article.body],
-        }
-        if article.standfirst:
-            doc["standfirst"] = article.standfirst
-        click.echo(json.dumps(doc, ensure_ascii=False, indent=2))
+        from briefing.clean import article_to_dict
+
+        click.echo(json.dumps(article_to_dict(article), ensure_ascii=False, indent=2))
         return
     head = [article.title]
     if article.standfirst:
@@ -197,11 +192,11 @@ def voices(ctx: click.Context, demo_dir: Path | None) -> None:
 
     try:
         settings = _settings(ctx)
-        for role, voice in cast_voices.describe(settings):
+        for role, voice in cast_voices.describe(settings.cast):
             opts = ", ".join(f"{k}={v}" for k, v in voice.options.items())
             click.echo(f"{role:<10} {voice.name:<8} {voice.engine}" + (f"  ({opts})" if opts else ""))
         if demo_dir:
-            paths = cast_voices.write_demo(settings, demo_dir)
+            paths = cast_voices.write_demo(settings.cast, demo_dir)
             click.echo(f"wrote {len(paths)} files to {demo_dir}")
     except BriefingError as e:
         raise _fail(e) from None
@@ -260,15 +255,15 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 @click.pass_context
 def cache(ctx: click.Context, clear: bool) -> None:
     """Show the clip cache's size and entries (synthesized clips reused by later runs)."""
+    from briefing.pipeline import speech_options
+    from briefing.speech.cache import ClipCache
     from briefing.speech.synth import open_cache
 
     try:
         settings = _settings(ctx)
     except BriefingError as e:
         raise _fail(e) from None
-    from briefing.speech.cache import ClipCache
-
-    store = open_cache(settings) or ClipCache(settings.cache_dir, 0)
+    store = open_cache(speech_options(settings)) or ClipCache(settings.cache_dir, 0)
     if clear:
         gone = store.clear()
         click.echo(f"cleared {gone.entries} clips ({gone.bytes / 2**20:.1f} MB) from {store.root}")
@@ -281,50 +276,13 @@ def cache(ctx: click.Context, clear: bool) -> None:
 
 
 def main() -> None:
-    _one_blas_thread()
+    from briefing import speedups
+
+    speedups.one_blas_thread()
     try:
         cli(prog_name="briefing")
     except SystemExit as e:  # click's standalone mode always ends this way
         code = e.code
     else:
         code = 0
-    _exit(code)
-
-
-def _one_blas_thread() -> None:
-    """Keep numpy's OpenBLAS to one thread unless the user says otherwise (read when numpy is
-    first imported, so before that). briefing does no large linear algebra, and its cores go to
-    synthesis; but OpenBLAS starts a thread per core at import, and they spin waiting for work:
-    importing numpy took 0.12 CPU-s instead of 0.06, on the core the voice was loading on."""
-    import os
-
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
-
-
-def _exit(code) -> None:
-    """Exit as `sys.exit(code)` would, without the interpreter's teardown when it is safe to skip.
-
-    Tearing down onnxruntime, Praat, numpy and the rest, and collecting a heap the system is
-    about to take back anyway, took ~0.1 s at the end of every run (a third of a warm re-run,
-    a tenth of the fixed cost of a cold one). Everything a run writes is closed by then, so
-    after the exit handlers (logging's flush, temporary files, worker pools) the process ends.
-    Another thread still running means someone else's work: then the ordinary exit waits for it.
-    """
-    import atexit
-    import os
-    import threading
-
-    if threading.active_count() > 1:
-        sys.exit(code)
-    if code is None:
-        code = 0
-    elif not isinstance(code, int):
-        print(code, file=sys.stderr)  # what sys.exit does with a message
-        code = 1
-    atexit._run_exitfuncs()
-    for stream in (sys.stdout, sys.stderr):
-        try:
-            stream.flush()
-        except (OSError, ValueError):  # closed, or a reader that went away
-            pass
-    os._exit(code)
+    speedups.exit_without_teardown(code)

@@ -15,9 +15,9 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from briefing.speech.engines import Voice
+from briefing.models import Voice
 from briefing.errors import ConfigError
-from briefing.sources.gather import SourceSpec
+from briefing.models import SourceSpec
 
 CONFIG_NAME = "briefing.toml"
 
@@ -75,6 +75,14 @@ class SynthesisSettings:
 
 
 @dataclass(frozen=True)
+class FeedSettings:
+    """[feed]: how many episodes the feed keeps (0: no limit)."""
+
+    keep_episodes: int = 0
+    keep_days: int = 0
+
+
+@dataclass(frozen=True)
 class Settings:
     root: Path  # folder of briefing.toml; relative paths start here
     config_file: Path | None
@@ -94,6 +102,7 @@ class Settings:
     fetch: FetchSettings = field(default_factory=lambda: FetchSettings())
     cache: CacheSettings = CacheSettings()
     synthesis: SynthesisSettings = SynthesisSettings()
+    feed: FeedSettings = FeedSettings()
 
     @property
     def cast(self) -> tuple[Voice, ...]:
@@ -263,7 +272,21 @@ def from_dict(data: Mapping[str, Any], *, root: Path, config_file: Path | None =
         fetch=fetch_settings,
         cache=_cache_settings(data.get("cache", {}), f"{where}: [cache]"),
         synthesis=_synthesis_settings(data.get("synthesis", {}), f"{where}: [synthesis]"),
+        feed=_feed_settings(data.get("feed", {}), f"{where}: [feed]"),
     )
+
+
+def _feed_settings(cfg: Any, where: str) -> FeedSettings:
+    """[feed] keep_episodes and keep_days: whole numbers, 0 meaning no limit."""
+    if not isinstance(cfg, dict):
+        raise ConfigError(f"{where} must be a table with keep_episodes and keep_days")
+    values = {}
+    for key in ("keep_episodes", "keep_days"):
+        value = cfg.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ConfigError(f"{where}.{key} must be a whole number, 0 for no limit; got {value!r}")
+        values[key] = value
+    return FeedSettings(**values)
 
 
 def _sources(src: Mapping, paths: list[str], where: str) -> tuple[tuple[SourceSpec, ...], int, int]:

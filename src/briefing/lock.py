@@ -12,13 +12,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from briefing.config import Settings
 from briefing.errors import BriefingError
 
 log = logging.getLogger("briefing")
 
 LOCK_NAME = "make.lock"
-# Hidden files a run writes before renaming them into place (feed.py, encode.py, pipeline.py,
+# Hidden files a run writes before renaming them into place (publish/feed.py, audio/episode.py,
 # fetch.py); one left behind means a run was killed mid-write.
 PARTIALS = (".*.part", ".*.untagged.mp3")
 
@@ -28,12 +27,12 @@ class RunLocked(BriefingError):
 
 
 @contextmanager
-def run_lock(settings: Settings, *, wait: float = 0) -> Iterator[None]:
-    """Hold the show's run lock; tidy what a killed earlier run left behind."""
+def run_lock(home: Path, output: Path, *, wait: float = 0) -> Iterator[None]:
+    """Hold the show's run lock (in `home`); tidy what a killed earlier run left behind."""
     from filelock import FileLock, Timeout
 
-    settings.home.mkdir(parents=True, exist_ok=True)
-    path = settings.home / LOCK_NAME
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / LOCK_NAME
     lock = FileLock(path)
     try:
         lock.acquire(timeout=max(wait, 0))
@@ -44,17 +43,17 @@ def run_lock(settings: Settings, *, wait: float = 0) -> Iterator[None]:
             f"Let it finish, or pass --wait SECONDS to wait for it"
         ) from None
     try:
-        remove_partials(settings)
+        remove_partials(home, output)
         yield
     finally:
         lock.release()
 
 
-def remove_partials(settings: Settings) -> None:
+def remove_partials(home: Path, output: Path) -> None:
     """Delete temporary files of a run that was killed (only ever called under the lock)."""
-    folders = [settings.output, settings.cache_dir / "http"]
-    if settings.output.is_dir():
-        folders += [p for p in settings.output.iterdir() if p.is_dir()]
+    folders = [output, home / "cache" / "http"]
+    if output.is_dir():
+        folders += [p for p in output.iterdir() if p.is_dir()]
     for folder in folders:
         if not folder.is_dir():
             continue

@@ -7,13 +7,53 @@ these frozen dataclasses and the next stage reads its fields.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal, Mapping
 
 if TYPE_CHECKING:  # only named in annotations: reading the config needs no numpy
     import numpy as np
 
 BlockKind = Literal["paragraph", "heading", "quote", "list_item"]
 Role = Literal["narrator", "quote"]
+SourceKind = Literal["auto", "feed", "page"]
+
+
+def is_url(text: str) -> bool:
+    return "://" in text
+
+
+@dataclass(frozen=True)
+class SourceSpec:
+    """One thing to read: a local file or folder, an http(s) URL, or a feed of either."""
+
+    location: str
+    kind: SourceKind = "auto"  # "feed": read its newest items; "page": one article; "auto": by content
+    limit: int | None = None  # feeds: newest N items
+    name: str | None = None  # display name in the summary (a feed's items carry it too)
+
+    @property
+    def is_url(self) -> bool:
+        return is_url(self.location)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}: {self.location}" if self.name else self.location
+
+
+@dataclass(frozen=True)
+class Voice:
+    """A cast voice resolved from configuration: which engine speaks it, and how."""
+
+    name: str
+    engine: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def option(self, key: str, default: Any = None) -> Any:
+        return self.options.get(key, default)
+
+    def key(self) -> str:
+        """A stable text form of the voice, for cache keys."""
+        opts = ",".join(f"{k}={self.options[k]!r}" for k in sorted(self.options))
+        return f"{self.engine}:{self.name}[{opts}]"
 
 
 @dataclass(frozen=True)

@@ -1,36 +1,39 @@
-"""The briefing pipeline, importable; `cli.py` is a thin layer over it."""
+"""The briefing pipeline, importable; `cli.py` is a thin layer over it.
+
+`make` runs the README's five steps, each in its own stage package, and nothing else happens
+here: this module hands each stage its slice of the settings and the previous stage's data.
+"""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import shutil
-import threading
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import date as Date, datetime, timezone
+from datetime import date as Date
 from pathlib import Path
 
-from briefing.publish import artwork
-from briefing import atomic
-from briefing.publish import feed
-from briefing import state
-from briefing.audio import tags
-from briefing.publish import transcript
+from briefing import atomic, speedups, state
 from briefing.audio.assemble import Piece, Track, assemble
+from briefing.audio.episode import Mp3Settings, Tags, finishing_key, write_mp3
+from briefing.audio.loudness import normalize as normalize_loudness
+from briefing.audio.tags import comment_for
+from briefing.clean import clean
 from briefing.config import Settings
-from briefing.audio.encode import encode_mp3
-from briefing.speech.executors import cores
-from briefing.audio.ffmpeg import configure_pydub
 from briefing.errors import BriefingError, EngineError, SourceError
+from briefing.lock import run_lock
 from briefing.logs import timed
-from briefing.audio.loudness import encode_levelled, normalize as normalize_loudness, preload as loudness_preload
-from briefing.models import Article, Audio, Episode, Script, Segment
-from briefing.sources.gather import SourceSpec, expand, read
+from briefing.models import Article, Audio, Episode, Script, SourceSpec
+from briefing.publish import artwork, episode as published
+from briefing.script import episode as running_order
+from briefing.script.cast import assign_voices
+from briefing.script.episode import Planned, cap_words, script_json, script_text, spoken_date
+from briefing.script.normalize import spoken
+from briefing.script.segment import segment
+from briefing.sources.fetch import Fetcher, FetchOptions
+from briefing.sources.gather import expand, gather, read
 from briefing.speech.cache import track_key
-from briefing.speech.synth import Job, Progress, open_cache, preload as preload_engines, synthesize_for, voice_for
+from briefing.speech.synth import Job, Progress, SpeechOptions, open_cache, synthesize_for, voice_for
 
 log = logging.getLogger("briefing")
 
@@ -62,310 +65,52 @@ class MakeResult:
         return sum(1 for r in self.reports if r.skipped)
 
 
-def load_article(source: str | SourceSpec) -> Article:
-    """Read and clean one source (stages: read, clean)."""
-    from briefing.clean.decode import clean
+# ---- each stage's slice of the settings
 
+def fetch_options(settings: Settings) -> FetchOptions:
+    f = settings.fetch
+    return FetchOptions(
+        connect_timeout=f.connect_timeout, read_timeout=f.read_timeout, max_bytes=int(f.max_mb * 2**20),
+        max_redirects=f.max_redirects, retries=f.retries, backoff=f.backoff, max_retry_wait=f.max_retry_wait,
+        cache_dir=settings.cache_dir / "http",
+    )
+
+
+def speech_options(settings: Settings) -> SpeechOptions:
+    c = settings.cache
+    return SpeechOptions(
+        voices=settings.voices, cast=settings.cast,
+        cache_dir=settings.cache_dir if c.enabled else None, cache_max_bytes=int(c.max_mb * 1024 * 1024),
+        workers=settings.synthesis.workers, scheduler=settings.synthesis.scheduler,
+    )
+
+
+def mp3_settings(settings: Settings) -> Mp3Settings:
+    a = settings.audio
+    return Mp3Settings(a.loudness_lufs, a.peak_dbfs, a.bitrate)
+
+
+def order_show(settings: Settings) -> running_order.Show:
+    a = settings.audio
+    pauses = running_order.Pauses(a.pause_sentence_ms, a.pause_speaker_ms, a.pause_paragraph_ms, a.pause_article_ms)
+    return running_order.Show(settings.show.title, settings.show.language, settings.narrator, pauses)
+
+
+# ---- the steps
+
+def load_article(source: str | SourceSpec) -> Article:
+    """Read and clean one source (steps 1 and 2, for `briefing clean` and `briefing script`)."""
     doc = read(source)
     article = clean(doc)
     return replace(article, source=doc.source, url=article.url or doc.url)
 
 
-def script_articles(settings: Settings, articles: Sequence[Article]) -> list[Script]:
-    """Segment each article and cast voices across all of them (stages: segment, cast)."""
-    from briefing.script.cast import assign_voices
-    from briefing.script.segment import segment
-
-    segmented = [segment(a) for a in articles]
-    cast = assign_voices(segmented, settings.narrator, settings.quote_voices)
-    return [Script(a, tuple(s)) for a, s in zip(articles, cast)]
-
-
-def _spoken(text: str, language: str) -> str:
-    from briefing.script.normalize import spoken
-
-    return spoken(text, language)
-
-
-def spoken_date(day: Date) -> str:
-    return f"{day:%A} {day.day} {day:%B %Y}"
-
-
-# Up to this many headlines are read as one list ("Today: A; B; and C."); more are read one
-# sentence each, as a newsreader reads the headlines: a list of ten is a 50-word sentence that
-# no listener follows, and the engine holds a whole sentence's audio in memory at once.
-LISTED_HEADLINES = 3
-
-
-def _sentence(title: str) -> str:
-    return title if title.endswith(("?", "!")) else f"{title}."
-
-
-def intro_text(settings: Settings, day: Date, articles: Sequence[Article]) -> str:
-    titles = [a.title.rstrip(" .") for a in articles]
-    opening = f"{settings.show.title}, {spoken_date(day)}."
-    if len(titles) > LISTED_HEADLINES:
-        return " ".join([opening, f"Today, {len(titles)} stories.", *map(_sentence, titles[:-1]),
-                         _sentence(f"And finally, {titles[-1]}")])
-    if len(titles) > 1:
-        headlines = "; ".join(titles[:-1]) + "; and " + titles[-1]
-    else:
-        headlines = titles[0]
-    return f"{opening} Today: {_sentence(headlines)}"
-
-
-def outro_text(settings: Settings, day: Date) -> str:
-    return f"That was {settings.show.title} for {spoken_date(day)}. Thank you for listening."
-
-
-def _narration(settings: Settings, text: str) -> Segment:
-    return Segment("narrator", text, _spoken(text, settings.show.language), None, settings.narrator, -1)
-
-
-def plan(settings: Settings, scripts: Sequence[Script], day: Date) -> list[tuple[Segment, int, str | None, str | None]]:
-    """Every segment of the episode in order, with the pause before it and chapter starts."""
-    a = settings.audio
-    out: list[tuple[Segment, int, str | None, str | None]] = [
-        (_narration(settings, intro_text(settings, day, [s.article for s in scripts])), 0, "Introduction", None)
-    ]
-    for script in scripts:
-        prev: Segment | None = None
-        for seg in script.segments:
-            if prev is None:
-                pause, chapter = a.pause_article_ms, script.article.title
-            elif seg.block != prev.block:
-                pause, chapter = a.pause_paragraph_ms, None
-            elif (seg.speaker, seg.voice) != (prev.speaker, prev.voice):
-                pause, chapter = a.pause_speaker_ms, None
-            else:
-                pause, chapter = a.pause_sentence_ms, None
-            out.append((seg, pause, chapter, script.article.url if chapter else None))
-            prev = seg
-    out.append((_narration(settings, outro_text(settings, day)), a.pause_article_ms, "Outro", None))
-    return out
-
-
-def script_json(scripts: Sequence[Script], planned: Sequence[tuple[Segment, int, str | None, str | None]] | None = None) -> dict:
-    """The `briefing script --format json` document."""
-
-    def seg_dict(s: Segment) -> dict:
-        return {"role": s.role, "speaker": s.speaker, "voice": s.voice, "text": s.text, "spoken": s.spoken}
-
-    if planned is None:
-        return {"segments": [seg_dict(s) for sc in scripts for s in sc.segments]}
-    return {
-        "segments": [seg_dict(s) for s, *_ in planned],
-        "articles": [
-            {"title": sc.article.title, "byline": sc.article.byline, "url": sc.article.url,
-             "source": sc.article.source, "words": sc.article.words, "quotes": sc.quotes}
-            for sc in scripts
-        ],
-    }
-
-
-def script_text(segments: Sequence[Segment], *, with_voices: bool) -> str:
-    if with_voices:
-        return "".join(f"{s.voice}: {s.text}\n" for s in segments)
-    return "".join(f"{s.text}\n" for s in segments)
-
-
-def _finishing_imports() -> None:
-    loudness_preload()
-    configure_pydub()
-    tags.preload()
-    feed.preload()
-
-
-def render(settings: Settings, planned, *, progress: Progress | None = None) -> Track:
-    """Synthesize and assemble (stages: speak, stitch, loudness)."""
-    jobs = [Job(seg.spoken, voice_for(settings, seg.voice)) for seg, *_ in planned]
-    # The parent only waits while the pool synthesizes: it imports the libraries of the stages
-    # after the last clip then (loudness, pydub, tags, feed: ~0.13 s), rather than on the way to
-    # the episode, where the other core would idle while it did.
-    with timed("speak"):
-        clips = synthesize_for(settings, jobs, progress=progress, meanwhile=_finishing_imports)
-    # Clips stay 16-bit until assembly writes them into the one float32 track.
-    pieces = [
-        Piece(Audio(clip.pcm, clip.sample_rate), pause, seg.text, seg.speaker, chapter, url)
-        for (seg, pause, chapter, url), clip in zip(planned, clips)
-    ]
-    rate = max(c.sample_rate for c in clips)
-    del clips
-    with timed("stitch"):
-        track = assemble(pieces, rate)
-    del pieces
-    a = settings.audio
-    cache = open_cache(settings)
-    if cache is not None:
-        key = track_key(track.audio.samples, rate, finishing(settings))
-        track = replace(track, key=key, encoded=cache.get_encoded(key))
-        if track.encoded is not None:
-            return track  # an unchanged briefing: its loudness and MP3 are done already
-    # Levelled in place (the track is assemble's own buffer): no second hour-long array. The
-    # codec check runs on the MP3 that is published (_make), so the episode is encoded once.
-    with timed("loudness"):
-        normalize_loudness(track.audio.samples, rate, a.loudness_lufs, a.peak_dbfs, check_codec=False, in_place=True)
-    return track
-
-
-def finishing(settings: Settings) -> dict:
-    """What turns an assembled track into the MP3: part of its key in the clip cache."""
-    from importlib.resources import files
-
-    code = hashlib.sha256()
-    for module in ("audio/loudness.py", "audio/encode.py"):
-        code.update(files("briefing").joinpath(module).read_bytes())
-    a = settings.audio
-    return {"lufs": a.loudness_lufs, "peak": a.peak_dbfs, "bitrate": a.bitrate, "code": code.hexdigest()}
-
-
-def make(
-    settings: Settings,
-    sources: Sequence[str] | None = None,
-    *,
-    day: Date | None = None,
-    progress: Progress | None = None,
-    wait: float = 0,
-) -> MakeResult:
-    """Make today's briefing from `sources` (default: those in briefing.toml).
-
-    Stages, in order:
-      1. read    (sources.py, fetch.py)    files and URLs into Documents
-      2. clean   (clean.py)                Documents into Articles: headline, byline, body
-      3. segment (segment.py)              Articles into narrator and quote Segments
-      4. cast    (cast.py)                 one voice per speaker across the episode
-      5. speak   (synth.py, engines/)      Segments into clips
-      6. stitch  (assemble.py, loudness.py, encode.py)  clips into one MP3 at podcast loudness
-      7. publish (tags.py, feed.py, state.py)  tags, episode files, state, feed.xml
-    A source that fails is skipped with its reason; the rest still make the briefing.
-    Articles already briefed on another date are left out unless their text changed.
-    One run at a time per show: a second waits up to `wait` seconds, then raises RunLocked.
-    """
-    from briefing.lock import run_lock
-
-    day = day or Date.today()
-    # Checked before anything is synthesized, so a wrong cover or retention setting fails fast.
-    if settings.show.image:
-        artwork.check_image(settings.show.image)
-    feed.retention(settings)
-    specs = expand(list(sources) if sources else list(settings.source_specs or settings.sources), settings.root)
-    if not specs:
-        raise BriefingError("no sources to read. Name files or URLs, or list them in [sources].paths of briefing.toml")
-    with run_lock(settings, wait=wait):
-        return _make(settings, specs, day, progress)
-
-
-def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Progress | None) -> MakeResult:
-    # The first run of a day speaks new articles: the engines get ready on a second core while
-    # the sources are read and segmented. A re-run mostly finds its clips cached, and would
-    # only wait at its end for imports and a model it does not use (a 0.35 s re-run).
-    preloading = None if state.has_episode(settings.state_db, day.isoformat()) else preload_engines(settings)
-    try:
-        return _made(settings, specs, day, progress, preloading)
-    finally:
-        if preloading is not None:
-            preloading.join()
-
-
-def _made(settings: Settings, specs: list[SourceSpec], day: Date, progress: Progress | None,
-          preloading: threading.Thread | None) -> MakeResult:
-    with timed("read and clean"):
-        articles, reports = read_articles(settings, specs, day)
-    if not articles:
-        return MakeResult(None, tuple(reports), None)
-
-    with timed("segment and cast"):
-        scripts = script_articles(settings, articles)
-    reports = _with_voices(scripts, reports)
-    planned = plan(settings, scripts, day)
-    show = settings.show
-    art_cache = settings.cache_dir if settings.cache.enabled else None
-
-    def cover_art() -> artwork.Cover:
-        # Drawn only: output/cover.* is written with the episode, so a run that fails leaves the
-        # published artwork as the feed knows it.
-        return artwork.cover(show.image, show.title, show.author, cache=art_cache)
-
-    # Reading the cover's future, or leaving this block, waits for the drawing.
-    with ThreadPoolExecutor(1, thread_name_prefix="briefing-cover") as side:
-        art: Future[artwork.Cover] | None = None
-        if preloading is not None:
-            if preloading.is_alive():
-                # The voice is still loading, which leaves the GIL and a core idle: the cover is
-                # drawn from now on, on the side, and the first clips do not wait for it.
-                art = side.submit(cover_art)
-            preloading.join()  # before any worker process is started: fork wants one thread
-        try:
-            track = render(settings, planned, progress=progress)
-        except EngineError as e:
-            if e.unavailable:
-                raise  # the engine itself is down: every article would fail the same way
-            # Find the articles the engine cannot say, drop them, and try once more with the rest.
-            log.warning("speech failed (%s); trying each article on its own", e)
-            scripts, reports = _speakable(settings, scripts, reports)
-            if not scripts:
-                return MakeResult(None, tuple(reports), None)
-            planned = plan(settings, scripts, day)
-            track = render(settings, planned, progress=progress)
-        articles = [sc.article for sc in scripts]
-
-        folder = settings.output / day.isoformat()
-        folder.mkdir(parents=True, exist_ok=True)
-        stem = f"briefing-{day.isoformat()}"
-        mp3 = folder / f"{stem}.mp3"
-        json_path = folder / f"{stem}.json"
-        text_path = folder / f"{stem}.txt"
-        atomic.write_text(json_path, json.dumps(script_json(scripts, planned), ensure_ascii=False, indent=2) + "\n")
-        atomic.write_text(text_path, script_text([s for s, *_ in planned], with_voices=False))
-        title = f"{settings.show.title}, {spoken_date(day)}"
-
-        # Encoded and tagged under a hidden name, then renamed: the published MP3 always has its tags.
-        untagged = folder / f".{stem}.untagged.mp3"
-        # The cover needs no audio: unless it is being drawn already, it is drawn while the encoder runs.
-        art = art or side.submit(cover_art)
-        try:
-            if track.encoded is not None:
-                shutil.copyfile(track.encoded, untagged)
-            else:
-                a = settings.audio
-                with timed("encode"):
-                    encode_levelled(track.audio.samples, track.audio.sample_rate, untagged, a.loudness_lufs,
-                                    a.peak_dbfs, bitrate=a.bitrate, encode=encode_mp3, parts=cores())
-                cache = open_cache(settings) if track.key else None
-                if cache is not None:
-                    cache.put_encoded(track.key, untagged)
-            tags.write(untagged, title=title, artist=show.author, album=show.title, date=day.isoformat(),
-                       chapters=track.chapters, comment=tags.comment_for(articles), cover=art.result().embedded)
-            untagged.chmod(atomic.PUBLIC)  # the encoder made it 0600; web servers must read it
-            untagged.replace(mp3)
-        finally:
-            untagged.unlink(missing_ok=True)
-        episode = Episode(
-            date=day.isoformat(), title=title, mp3=str(mp3), duration=track.audio.seconds,
-            size=mp3.stat().st_size, chapters=track.chapters, cues=track.cues, articles=tuple(articles),
-        )
-        with timed("publish"):
-            artwork.write_cover(settings.output, art.result())
-            feed_path = publish(settings, episode, extra_files={"script": json_path, "text": text_path})
-        return MakeResult(episode, tuple(reports), feed_path, json_path, text_path)
-
-
 def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date) -> tuple[list[Article], list[ArticleReport]]:
-    """Read, clean and de-duplicate every source (stages: read, clean); one report each."""
-    from briefing.clean.decode import clean
-    from briefing.sources.fetch import Fetcher, FetchOptions
-    from briefing.sources.gather import gather
-
-    f = settings.fetch
-    options = FetchOptions(
-        connect_timeout=f.connect_timeout, read_timeout=f.read_timeout, max_bytes=int(f.max_mb * 2**20),
-        max_redirects=f.max_redirects, retries=f.retries, backoff=f.backoff, max_retry_wait=f.max_retry_wait,
-        cache_dir=settings.cache_dir / "http",
-    )
+    """Step 1, clean: read, clean and de-duplicate every source; one report each."""
     reports: list[ArticleReport] = []
     articles: list[Article] = []
     hashes: dict[str, str] = {}
-    with Fetcher(options) as fetcher, state.connect(settings.state_db) as conn:
+    with Fetcher(fetch_options(settings)) as fetcher, state.connect(settings.state_db) as conn:
         for item in gather(specs, fetcher, feed_limit=settings.feed_limit):
             if item.duplicate_of:
                 reports.append(ArticleReport(item.label, omitted=f"listed twice (same link as {item.duplicate_of})"))
@@ -399,25 +144,144 @@ def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date) ->
     return articles, reports
 
 
-def cap_words(article: Article, max_words: int) -> tuple[Article, str | None]:
-    """The article cut after the paragraph that reaches `max_words`, and a note saying so."""
-    total = article.words
-    if total <= max_words:
-        return article, None
-    kept, count = [], 0
-    for block in article.body:
-        n = len(block.text.split())
-        if count + n > max_words:
-            if not kept:  # one giant paragraph: cut it at the word, not to nothing
-                kept.append(replace(block, text=" ".join(block.text.split()[:max_words])))
-                count = max_words
-            break
-        kept.append(block)
-        count += n
-    return (
-        replace(article, body=tuple(kept)),
-        f"cut at {count} of {total} words ([sources].max_words = {max_words})",
+def script_articles(settings: Settings, articles: Sequence[Article]) -> list[Script]:
+    """Step 2, segment: narrator and quote segments, one voice per speaker across the episode."""
+    segmented = [segment(a) for a in articles]
+    cast = assign_voices(segmented, settings.narrator, settings.quote_voices)
+    return [Script(a, tuple(s)) for a, s in zip(articles, cast)]
+
+
+def plan(settings: Settings, scripts: Sequence[Script], day: Date) -> list[Planned]:
+    """The episode's running order: intro, every segment with the pause before it, outro."""
+    return running_order.plan(scripts, day, order_show(settings), spoken)
+
+
+def render(settings: Settings, planned: Sequence[Planned], *, progress: Progress | None = None) -> Track:
+    """Steps 3 and 4, speak and stitch: every segment synthesized, laid on one track, levelled."""
+    options = speech_options(settings)
+    jobs = [Job(p.segment.spoken, voice_for(options, p.segment.voice)) for p in planned]
+    with timed("speak"):
+        clips = synthesize_for(options, jobs, progress=progress, meanwhile=speedups.finishing_imports)
+    # Clips stay 16-bit until assembly writes them into the one float32 track.
+    pieces = [
+        Piece(Audio(clip.pcm, clip.sample_rate), p.pause_ms, p.segment.text, p.segment.speaker, p.chapter, p.url)
+        for p, clip in zip(planned, clips)
+    ]
+    rate = max(c.sample_rate for c in clips)
+    del clips
+    with timed("stitch"):
+        track = assemble(pieces, rate)
+    del pieces
+    cache = open_cache(options)
+    if cache is not None:
+        key = track_key(track.audio.samples, rate, finishing_key(mp3_settings(settings)))
+        track = replace(track, key=key, encoded=cache.get_encoded(key))
+        if track.encoded is not None:
+            return track  # an unchanged briefing: its loudness and MP3 are done already
+    # Levelled in place (the track is assemble's own buffer): no second hour-long array. The
+    # codec check runs on the MP3 that is published, so the episode is encoded once.
+    a = settings.audio
+    with timed("loudness"):
+        normalize_loudness(track.audio.samples, rate, a.loudness_lufs, a.peak_dbfs, check_codec=False, in_place=True)
+    return track
+
+
+def make(
+    settings: Settings,
+    sources: Sequence[str] | None = None,
+    *,
+    day: Date | None = None,
+    progress: Progress | None = None,
+    wait: float = 0,
+) -> MakeResult:
+    """Make today's briefing from `sources` (default: those in briefing.toml).
+
+    Steps, in order, each a stage package:
+      1. clean    (sources/, clean/)  files, URLs and feeds read and cleaned into Articles
+      2. segment  (script/)           narrator and quote Segments, one voice per speaker
+      3. speak    (speech/)           every Segment through its voice's engine into a clip
+      4. stitch   (audio/)            clips into one MP3 with pauses, loudness, tags, chapters
+      5. publish  (publish/)          transcript, chapters, cover, state and feed.xml
+    A source that fails is skipped with its reason; the rest still make the briefing.
+    Articles already briefed on another date are left out unless their text changed.
+    One run at a time per show: a second waits up to `wait` seconds, then raises RunLocked.
+    """
+    day = day or Date.today()
+    # Checked before anything is synthesized, so a wrong cover fails fast.
+    if settings.show.image:
+        artwork.check_image(settings.show.image)
+    specs = expand(list(sources) if sources else list(settings.source_specs or settings.sources), settings.root)
+    if not specs:
+        raise BriefingError("no sources to read. Name files or URLs, or list them in [sources].paths of briefing.toml")
+    with run_lock(settings.home, settings.output, wait=wait):
+        # A re-run of a day mostly finds its clips cached: it would only wait for a model it does not use.
+        first_run = not state.has_episode(settings.state_db, day.isoformat())
+        preloading = speedups.start_engine_preload(speech_options(settings)) if first_run else None
+        try:
+            return _make(settings, specs, day, progress, preloading)
+        finally:
+            if preloading is not None:
+                preloading.join()
+
+
+def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Progress | None, preloading) -> MakeResult:
+    with timed("read and clean"):
+        articles, reports = read_articles(settings, specs, day)
+    if not articles:
+        return MakeResult(None, tuple(reports), None)
+    with timed("segment and cast"):
+        scripts = script_articles(settings, articles)
+    reports = _with_voices(scripts, reports)
+    planned = plan(settings, scripts, day)
+    if preloading is not None:
+        preloading.join()  # before any worker process is started: fork wants one thread
+    try:
+        track = render(settings, planned, progress=progress)
+    except EngineError as e:
+        if e.unavailable:
+            raise  # the engine itself is down: every article would fail the same way
+        # Find the articles the engine cannot say, drop them, and try once more with the rest.
+        log.warning("speech failed (%s); trying each article on its own", e)
+        scripts, reports = _speakable(settings, scripts, reports)
+        if not scripts:
+            return MakeResult(None, tuple(reports), None)
+        planned = plan(settings, scripts, day)
+        track = render(settings, planned, progress=progress)
+    return _publish(settings, day, scripts, planned, track, reports)
+
+
+def _publish(settings: Settings, day: Date, scripts: list[Script], planned: list[Planned], track: Track,
+             reports: list[ArticleReport]) -> MakeResult:
+    """Steps 4 and 5 on disk: the script files, the tagged MP3, then the feed."""
+    show = settings.show
+    articles = [sc.article for sc in scripts]
+    folder = settings.output / day.isoformat()
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = f"briefing-{day.isoformat()}"
+    json_path, text_path = folder / f"{stem}.json", folder / f"{stem}.txt"
+    atomic.write_text(json_path, json.dumps(script_json(scripts, planned), ensure_ascii=False, indent=2) + "\n")
+    atomic.write_text(text_path, script_text([p.segment for p in planned], with_voices=False))
+    # Drawn only: output/cover.* is written with the feed, so a run that fails leaves the
+    # published artwork as the feed knows it.
+    art = artwork.cover(show.image, show.title, show.author, cache=settings.cache_dir if settings.cache.enabled else None)
+    title = f"{show.title}, {spoken_date(day)}"
+    cache = open_cache(speech_options(settings)) if track.key and track.encoded is None else None
+    with timed("encode"):
+        mp3 = write_mp3(
+            track.audio.samples, track.audio.sample_rate, folder / f"{stem}.mp3", mp3_settings(settings),
+            Tags(title=title, artist=show.author, album=show.title, date=day.isoformat(), chapters=track.chapters,
+                 comment=comment_for(articles), cover=art.embedded),
+            encoded=track.encoded, keep_encoded=(lambda p: cache.put_encoded(track.key, p)) if cache else None,
+        )
+    episode = Episode(
+        date=day.isoformat(), title=title, mp3=str(mp3), duration=track.audio.seconds,
+        size=mp3.stat().st_size, chapters=track.chapters, cues=track.cues, articles=tuple(articles),
     )
+    with timed("publish"):
+        artwork.write_cover(settings.output, art)
+        feed_path = published.publish(show, settings.output, settings.state_db, settings.feed, episode,
+                                      extra_files={"script": json_path, "text": text_path})
+    return MakeResult(episode, tuple(reports), feed_path, json_path, text_path)
 
 
 def _speakable(settings: Settings, scripts: list[Script], reports: list[ArticleReport]) -> tuple[list[Script], list[ArticleReport]]:
@@ -427,12 +291,13 @@ def _speakable(settings: Settings, scripts: list[Script], reports: list[ArticleR
     One failing segment costs its article, not the briefing; if the narrator cannot speak at
     all, every article fails here and nothing is made.
     """
+    options = speech_options(settings)
     ok: list[Script] = []
     failed: dict[str, str] = {}
     for sc in scripts:
         try:
             # Through the clip cache: the good articles' clips are reused by the second render.
-            synthesize_for(settings, [Job(seg.spoken, voice_for(settings, seg.voice)) for seg in sc.segments])
+            synthesize_for(options, [Job(seg.spoken, voice_for(options, seg.voice)) for seg in sc.segments])
         except EngineError as e:
             log.warning("skipped %s: %s", sc.article.source, e)
             failed[sc.article.source] = str(e)
@@ -453,37 +318,3 @@ def _with_voices(scripts: Sequence[Script], reports: list[ArticleReport]) -> lis
         if r.skipped is None and r.omitted is None and r.source in by_source else r
         for r in reports
     ]
-
-
-def publish(settings: Settings, episode: Episode, *, extra_files: dict[str, Path] | None = None) -> Path:
-    """Write the transcript and chapters beside the MP3, record the episode in state, drop
-    episodes past retention (feed item first, then files) and rebuild the feed."""
-    mp3 = Path(episode.mp3)
-    rel = mp3.relative_to(settings.output).as_posix()
-    side = {
-        "transcript": transcript.write_transcript(mp3.with_suffix(".vtt"), episode.cues),
-        "chapters": transcript.write_chapters(mp3.with_name(f"{mp3.stem}.chapters.json"), episode.chapters,
-                                              title=episode.title, podcast=settings.show.title),
-        **(extra_files or {}),
-    }
-    files = {k: Path(p).relative_to(settings.output).as_posix() for k, p in side.items()}
-    keep_episodes, keep_days = feed.retention(settings)
-    guid_seed = f"{settings.show.title}|{episode.date}"
-    guid = "briefing-" + hashlib.sha256(guid_seed.encode()).hexdigest()[:16] + "-" + episode.date
-    row = state.EpisodeRow(
-        date=episode.date, guid=guid, title=episode.title, mp3=rel, size=episode.size,
-        duration=episode.duration, published=datetime.now(timezone.utc).isoformat(timespec="seconds"),
-        number=0,
-        notes=[{"title": a.title, "byline": a.byline, "url": a.url, "source": a.source} for a in episode.articles],
-        files=files,
-    )
-    with state.connect(settings.state_db) as conn:
-        state.record_articles(conn, episode.date, list(episode.articles))  # committed with the episode
-        state.upsert_episode(conn, row)
-        pruned = state.prune_episodes(conn, keep_episodes=keep_episodes, keep_days=keep_days)
-        rows = state.episodes(conn)
-    path = feed.write(settings, rows)
-    for old in pruned:
-        log.info("retention: removed the episode of %s", old.date)
-        feed.remove_episode_files(settings.output, old)
-    return path

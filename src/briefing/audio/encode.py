@@ -23,7 +23,7 @@ import numpy as np
 
 from briefing import atomic
 from briefing.errors import AudioError
-from briefing.audio.ffmpeg import audio_segment, ffmpeg_exe
+from briefing.ffmpeg import audio_segment, ffmpeg_exe
 from briefing.models import Audio
 
 log = logging.getLogger("briefing")

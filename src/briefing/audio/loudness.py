@@ -24,6 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
+from briefing.machine import cores
+from briefing.audio.encode import MP3_RATE, encode_mp3
+from briefing.errors import AudioError
+from briefing.ffmpeg import ffmpeg_exe
+from briefing.models import Audio
+
 log = logging.getLogger("briefing")
 
 # Below this the measurement is meaningless (silence or near-silence): leave the gain alone.
@@ -233,8 +239,6 @@ def _apply(samples: np.ndarray, rate: int, gain_db: float, ceiling_dbfs: float, 
     since with `out` the track itself the next run may already be overwriting it."""
     n = len(samples)
     if threads is None:
-        from briefing.speech.executors import cores
-
         threads = cores()
     chunks = -(-n // _CHUNK)
     runs = max(1, min(threads, chunks))
@@ -385,10 +389,6 @@ def level(samples: np.ndarray, rate: int, target_lufs: float, ceiling_dbfs: floa
 def meter_mp3(path: Path) -> Meter:
     """A Meter fed the MP3 at `path` as it decodes at the MP3 rate, the way apps and voicecheck
     hear it; through a pipe a chunk at a time."""
-    from briefing.audio.encode import MP3_RATE
-    from briefing.errors import AudioError
-    from briefing.audio.ffmpeg import ffmpeg_exe
-
     cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-i", str(path),
            "-ac", "1", "-ar", str(MP3_RATE), "-f", "f32le", "-acodec", "pcm_f32le", "pipe:1"]
     meter = Meter(MP3_RATE)
@@ -411,9 +411,6 @@ def encode_levelled(samples: np.ndarray, rate: int, path: Path, target_lufs: flo
     target or the ceiling, correct `samples` in place and encode again. With `parts`, the
     encoder works on that many parts at once and each part is decoded for the check as soon as
     it is written."""
-    from briefing.audio.encode import encode_mp3
-    from briefing.models import Audio
-
     encode = encode or encode_mp3
     ceiling = peak_dbfs_max - ENCODER_MARGIN_DB
     for round_ in range(CODEC_ROUNDS + 1):
@@ -449,8 +446,6 @@ def normalize(samples: np.ndarray, rate: int, target_lufs: float, peak_dbfs_max:
     With `check_codec`, encodes to a scratch MP3 to check (the pipeline does not: it checks the
     MP3 it publishes, see `encode_levelled`). `in_place` reuses `samples` (float32) as output."""
     import tempfile
-
-    from briefing.audio.encode import MP3_RATE
 
     aim = target_lufs + (CODEC_LOUDNESS_LOSS_LU if rate < MP3_RATE else 0.0)
     out = level(samples, rate, aim, peak_dbfs_max - ENCODER_MARGIN_DB,

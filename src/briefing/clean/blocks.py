@@ -1,6 +1,6 @@
 """Narration clean-up shared by the HTML and raw-text cleaners.
 
-Given candidate body blocks and metadata, drop clutter blocks (rules in `extraction_rules`),
+Given candidate body blocks and metadata, drop clutter blocks (rules in `clean/rules.py`),
 the headline, byline and standfirst where the page repeats them in the body, and decide
 whether anything worth narrating is left.
 """

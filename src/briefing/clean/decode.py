@@ -14,7 +14,9 @@ import re
 import zlib
 
 from briefing.clean import rules
-from briefing.errors import BriefingError, NoArticleFound, SourceError
+from briefing.clean.html import clean_html
+from briefing.clean.text import clean_text
+from briefing.errors import NoArticleFound, SourceError
 from briefing.models import Article, Document
 
 __all__ = ["clean", "decode", "article_to_dict"]
@@ -39,11 +41,7 @@ def clean(doc: Document) -> Article:
     if not text.strip():
         raise NoArticleFound(doc.source, "the file is empty")
     if doc.kind == "text":
-        from briefing.clean.text import clean_text
-
         return clean_text(text, source=doc.source, url=doc.url)
-    from briefing.clean.html import clean_html
-
     return clean_html(text, source=doc.source, url=doc.url)
 
 
@@ -182,44 +180,15 @@ def decode(doc: Document) -> str:
 
 
 def article_to_dict(article: Article) -> dict:
-    """The JSON shape printed by `briefing clean --format json`."""
-    return {
+    """The JSON shape printed by `briefing clean --format json` (standfirst only when there is one)."""
+    doc = {
         "title": article.title,
         "byline": article.byline,
         "site": article.site,
         "published": article.published,
         "url": article.url,
-        "standfirst": article.standfirst,
         "body": [{"kind": b.kind, "text": b.text} for b in article.body],
     }
-
-
-def _main(argv: list[str] | None = None) -> int:
-    """Stand-in for `briefing clean` (used by the benchmark before the CLI existed)."""
-    import argparse
-    import json
-    import sys
-    from pathlib import Path
-
-    parser = argparse.ArgumentParser(prog="python -m briefing.clean")
-    parser.add_argument("path")
-    parser.add_argument("--format", choices=["text", "json"], default="text")
-    args = parser.parse_args(argv)
-    path = Path(args.path)
-    name = path.name.lower().removesuffix(".gz")
-    kind = "text" if name.endswith(".txt") else "html"
-    try:
-        article = clean(Document(source=str(path), content=path.read_bytes(), kind=kind))
-    except BriefingError as exc:
-        print(str(exc), file=sys.stderr)
-        return 1
-    if args.format == "json":
-        print(json.dumps(article_to_dict(article), ensure_ascii=False))
-    else:
-        print(article.title + "\n")
-        print("\n\n".join(b.text for b in article.body))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(_main())
+    if article.standfirst:
+        doc["standfirst"] = article.standfirst
+    return doc

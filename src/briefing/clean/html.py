@@ -6,7 +6,7 @@ Signals combined (none names a site):
 - readability scores containers by text density and returns the best one, whole;
 - when trafilatura returns little text, or readability's body holds clearly more of the
   page's prose while agreeing with trafilatura's, readability's blocks are used instead.
-Then narration clean-up drops clutter blocks (rules in `extraction_rules`), the title,
+Then narration clean-up drops clutter blocks (rules in `clean/rules.py`), the title,
 byline and standfirst repeated in the body, and metadata comes from the page's own tags.
 """
 
@@ -20,7 +20,7 @@ import lxml.html
 from lxml import etree
 
 from briefing.clean import rules
-from briefing.clean.blocks import finish_article, normalise_space
+from briefing.clean.blocks import byline_name, finish_article, normalise_space
 from briefing.errors import NoArticleFound
 from briefing.models import Article, Block
 
@@ -150,8 +150,6 @@ def _metadata(tree, traf) -> dict:
 
 def _byline_from_page(tree) -> str | None:
     """A byline from an element marked as one (rel=author, class or itemprop author)."""
-    from briefing.clean.blocks import byline_name
-
     for el in tree.xpath('(//*[@rel="author" or @itemprop="author" or contains(@class, "byline") or contains(@class, "author-name")])[position() <= 3]'):
         text = normalise_space(el.text_content())
         if 2 <= len(text) <= 80:

@@ -5,7 +5,7 @@ shallow text features, as in boilerpipe and jusText):
 
 1. classify every line: `good` (sentence-like: long, punctuated, rich in stop words),
    `bad` (furniture or clutter: bullets, menus, counters, dates, sign-up and privacy text,
-   phrases kept as data in `extraction_rules`), or `short` (undecided);
+   phrases kept as data in `clean/rules.py`), or `short` (undecided);
 2. find the article's region: the stretch of lines with the highest score, where good
    lines add their words and other lines cost a little, so a long menu between two halves
    of a story does not split it but a footer of links is left out; a section head that

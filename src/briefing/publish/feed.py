@@ -16,7 +16,7 @@ from urllib.parse import quote
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 
 from briefing import atomic
-from briefing.config import Settings
+from briefing.config import Show
 from briefing.safe_text import one_line, xml_safe
 from briefing.state import EpisodeRow
 from briefing.publish.transcript import CHAPTERS_TYPE, TRANSCRIPT_TYPE
@@ -27,9 +27,9 @@ ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 COVER_NAMES = ("cover.jpg", "cover.png")
 
 
-def url_for(settings: Settings, relative: str) -> str:
+def url_for(show: Show, relative: str) -> str:
     """Absolute URL of a file under output/, from the show's base_url."""
-    return settings.show.base_url + quote(relative)
+    return show.base_url + quote(relative)
 
 
 class PodcastIndexExtension(BaseExtension):
@@ -124,18 +124,17 @@ def preload() -> None:
     import feedgen.feed  # noqa: F401
 
 
-def build(settings: Settings, rows: list[EpisodeRow], *, cover: str | None = None) -> bytes:
+def build(show: Show, rows: list[EpisodeRow], *, cover: str | None = None) -> bytes:
     """The feed document for `rows` (newest first); `cover` is the artwork's path under output/."""
     from feedgen.feed import FeedGenerator
 
-    show = settings.show
     fg = FeedGenerator()
     fg.load_extension("podcast")
     fg.register_extension("podcastindex", PodcastIndexExtension, PodcastIndexEntryExtension, atom=False)
     title = one_line(show.title) or "Briefing"
     fg.title(title)
     # feedgen makes the last link the channel's <link>: the self link goes first.
-    fg.link(href=url_for(settings, FEED_NAME), rel="self", type="application/rss+xml")
+    fg.link(href=url_for(show, FEED_NAME), rel="self", type="application/rss+xml")
     fg.link(href=show.website, rel="alternate")
     fg.description(xml_safe(show.description) or title)
     fg.language(show.language)
@@ -152,23 +151,23 @@ def build(settings: Settings, rows: list[EpisodeRow], *, cover: str | None = Non
     fg.podcast.itunes_category(show.category, show.subcategory or None)
     fg.podcast.itunes_type("episodic")
     if cover:
-        fg.podcast.itunes_image(url_for(settings, cover))
-        fg.image(url=url_for(settings, cover), title=title, link=show.website)
+        fg.podcast.itunes_image(url_for(show, cover))
+        fg.image(url=url_for(show, cover), title=title, link=show.website)
     for row in rows:
         fe = fg.add_entry(order="append")
         fe.guid(row.guid, permalink=False)
         fe.title(one_line(row.title) or title)
         fe.description(xml_safe(show_notes(row)))
         fe.podcast.itunes_summary(xml_safe(show_notes_text(row)))
-        fe.enclosure(url_for(settings, row.mp3), str(row.size), "audio/mpeg")
+        fe.enclosure(url_for(show, row.mp3), str(row.size), "audio/mpeg")
         fe.pubDate(_pub_date(row.published))
         fe.podcast.itunes_duration(max(1, int(round(row.duration))))
         fe.podcast.itunes_episode(row.number)
         fe.podcast.itunes_episode_type("full")
         if row.files.get("transcript"):
-            fe.podcastindex.transcript(url_for(settings, row.files["transcript"]), language=show.language)
+            fe.podcastindex.transcript(url_for(show, row.files["transcript"]), language=show.language)
         if row.files.get("chapters"):
-            fe.podcastindex.chapters(url_for(settings, row.files["chapters"]))
+            fe.podcastindex.chapters(url_for(show, row.files["chapters"]))
     return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
 
 
@@ -179,30 +178,13 @@ def find_cover(output: Path) -> str | None:
     return None
 
 
-def write(settings: Settings, rows: list[EpisodeRow], *, cover: str | None = None) -> Path:
+def write(show: Show, output: Path, rows: list[EpisodeRow], *, cover: str | None = None) -> Path:
     """Write output/feed.xml atomically: readers see the old feed or the new, never half."""
-    path = settings.output / FEED_NAME
+    path = output / FEED_NAME
     path.parent.mkdir(parents=True, exist_ok=True)
-    data = build(settings, rows, cover=cover or find_cover(settings.output))
+    data = build(show, rows, cover=cover or find_cover(output))
     atomic.write_bytes(path, data)
     return path
-
-
-def retention(settings: Settings) -> tuple[int, int]:
-    """[feed] keep_episodes and keep_days, checked: whole numbers, 0 meaning no limit."""
-    from briefing.errors import ConfigError
-
-    cfg = settings.raw.get("feed", {})
-    where = f"{settings.config_file or 'configuration'}: [feed]"
-    if not isinstance(cfg, dict):
-        raise ConfigError(f"{where} must be a table with keep_episodes and keep_days")
-    values = []
-    for key in ("keep_episodes", "keep_days"):
-        value = cfg.get(key, 0)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ConfigError(f"{where}.{key} must be a whole number, 0 for no limit; got {value!r}")
-        values.append(value)
-    return values[0], values[1]
 
 
 def remove_episode_files(output: Path, row: EpisodeRow) -> list[Path]:

@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
 
 from briefing.errors import SourceError
-from briefing.models import Document
+from briefing.models import Document, SourceKind, SourceSpec, is_url
+from briefing.sources import feeds
+from briefing.sources.fetch import Fetcher, check_url, document, fetch_document, kind_of
+from briefing.state import canonical_url
 
-if TYPE_CHECKING:
-    from briefing.sources.fetch import Fetcher
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
 TEXT_SUFFIXES = {".txt", ".text", ".md"}
@@ -29,25 +29,7 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 # Newest items taken from a feed that sets no `limit` (overridden by [sources].feed_limit).
 FEED_LIMIT = 5
 
-Kind = Literal["auto", "feed", "page"]
 
-
-@dataclass(frozen=True)
-class SourceSpec:
-    """One thing to read: a local file or folder, an http(s) URL, or a feed of either."""
-
-    location: str
-    kind: Kind = "auto"  # "feed": read its newest items; "page": one article; "auto": by content
-    limit: int | None = None  # feeds: newest N items
-    name: str | None = None  # display name in the summary (a feed's items carry it too)
-
-    @property
-    def is_url(self) -> bool:
-        return is_url(self.location)
-
-    @property
-    def label(self) -> str:
-        return f"{self.name}: {self.location}" if self.name else self.location
 
 
 @dataclass(frozen=True)
@@ -59,9 +41,6 @@ class Item:
     error: SourceError | None = None
     duplicate_of: str | None = None  # the same link was already listed in this run
 
-
-def is_url(text: str) -> bool:
-    return "://" in text
 
 
 def expand(names: Sequence[str | SourceSpec], root: Path) -> list[SourceSpec]:
@@ -78,7 +57,7 @@ def expand(names: Sequence[str | SourceSpec], root: Path) -> list[SourceSpec]:
         if path.is_dir() and spec.kind != "feed":
             for child in sorted(path.iterdir()):
                 if child.is_file() and child.suffix.lower() in ARTICLE_SUFFIXES | FEED_SUFFIXES:
-                    kind: Kind = "auto" if child.suffix.lower() in FEED_SUFFIXES else spec.kind
+                    kind: SourceKind = "auto" if child.suffix.lower() in FEED_SUFFIXES else spec.kind
                     specs.append(SourceSpec(str(child), kind, spec.limit, spec.name))
         else:
             specs.append(SourceSpec(str(path), spec.kind, spec.limit, spec.name))
@@ -117,8 +96,6 @@ def read(spec: SourceSpec | str, fetcher: Fetcher | None = None) -> Document:
     """Read one article source into a Document, or raise SourceError saying why not."""
     location = spec.location if isinstance(spec, SourceSpec) else spec
     if is_url(location):
-        from briefing.sources.fetch import fetch_document
-
         return fetch_document(location, fetcher)
     content = read_file(location)
     kind = _file_kind(Path(location), content)
@@ -129,9 +106,6 @@ def read(spec: SourceSpec | str, fetcher: Fetcher | None = None) -> Document:
 
 def gather(specs: Sequence[SourceSpec], fetcher: Fetcher, *, feed_limit: int = FEED_LIMIT) -> Iterator[Item]:
     """Every article the sources name, in order: feeds contribute their newest items."""
-    from briefing.sources import feeds
-    from briefing.sources.fetch import document, kind_of
-
     seen: dict[str, str] = {}
     for spec in specs:
         try:
@@ -171,22 +145,16 @@ def gather(specs: Sequence[SourceSpec], fetcher: Fetcher, *, feed_limit: int = F
 
 
 def fetch_item(link: str, fetcher: Fetcher) -> Document:
-    from briefing.sources.fetch import check_url, document
-
     check_url(link)
     return document(fetcher.get(link))
 
 
 def _seen_before(seen: dict[str, str], link: str) -> str | None:
-    from briefing.state import canonical_url
-
     return seen.get(canonical_url(link))
 
 
 def _once(seen: dict[str, str], item: Item, link: str) -> Item:
     """The item, or a duplicate marker when the same link came earlier in this run."""
-    from briefing.state import canonical_url
-
     key = canonical_url(item.document.url if item.document and item.document.url else link)
     if key in seen:
         return Item(item.label, duplicate_of=seen[key])

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from briefing.speech.cache import Clip, quantize
-from briefing.speech.engines import Voice
+from briefing.models import Voice
 from briefing.errors import BriefingError, EngineError
+from briefing.machine import cores
 
 # Online engines: at most this many requests in flight and this many started a second, unless
 # the engine declares its own `max_concurrency` / `max_rate`. Four in flight hides the
@@ -167,13 +168,6 @@ def _clip(result: tuple) -> Clip:
 
 
 # -- executors -------------------------------------------------------------------------------
-
-
-def cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
 
 
 class InProcess:

@@ -9,16 +9,16 @@ is configured, and a rate-limited thread pool for online engines. Clips come bac
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from briefing.speech import engines
 from briefing.speech.cache import Clip, ClipCache, clip_key
-from briefing.config import Settings
-from briefing.speech.engines import Voice
+from briefing.models import Voice
 from briefing.errors import BriefingError
 from briefing.speech.executors import (
-    Executor, InProcess, NetworkPool, ProcessPool, Task, ThreadPool, cores, pool_threads, threads_suffice,
+    DaskCluster, Executor, InProcess, NetworkPool, ProcessPool, Task, ThreadPool, cores, pool_threads, threads_suffice,
 )
 
 Progress = Callable[[int, int], None]
@@ -32,9 +32,21 @@ class Job:
     voice: Voice
 
 
-def voice_for(settings: Settings, name: str) -> Voice:
+@dataclass(frozen=True)
+class SpeechOptions:
+    """What synthesis needs to know: the voices, the clip cache and where to run."""
+
+    voices: Mapping[str, Voice]  # every voice in the cast, by name
+    cast: tuple[Voice, ...]  # narrator first, then the quote voices
+    cache_dir: Path | None = None  # None: no clip cache ([cache].enabled = false)
+    cache_max_bytes: int = 0
+    workers: int = 0  # local workers; 0: one per core
+    scheduler: str = ""  # a Dask scheduler address; empty: this machine
+
+
+def voice_for(options: SpeechOptions, name: str) -> Voice:
     try:
-        return settings.voices[name]
+        return options.voices[name]
     except KeyError:
         raise BriefingError(
             f"voice {name!r} is used but not in the cast; add it to [cast] in briefing.toml"
@@ -139,18 +151,18 @@ def synthesize(
     return out  # type: ignore[return-value]  # every slot is filled or an error was raised
 
 
-def preload(settings: Settings) -> threading.Thread:
+def preload(options: SpeechOptions) -> threading.Thread:
     """Get the cast's engines ready on a background thread (join it before synthesizing): their
     imports and, when this machine's thread pool will speak, the models it will use.
     Synthesis on a Dask cluster or in worker processes only gets the imports."""
 
     def run() -> None:
-        voices = list(settings.cast)
+        voices = list(options.cast)
         try:
-            local = not settings.synthesis.scheduler and threads_suffice([v.engine for v in voices])
+            local = not options.scheduler and threads_suffice([v.engine for v in voices])
         except Exception:  # noqa: BLE001 - an unknown engine: synthesis reports it
             return
-        workers = min(settings.synthesis.workers or cores(), cores())
+        workers = min(options.workers or cores(), cores())
         engines.preload(voices, pool_threads(workers) if local and workers > 1 else None)
 
     thread = threading.Thread(target=run, name="briefing-preload")
@@ -158,29 +170,27 @@ def preload(settings: Settings) -> threading.Thread:
     return thread
 
 
-def open_cache(settings: Settings) -> ClipCache | None:
-    """The clip cache under the settings' home, or None when [cache].enabled is false."""
-    if not settings.cache.enabled:
+def open_cache(options: SpeechOptions) -> ClipCache | None:
+    """The clip cache, or None when [cache].enabled is false."""
+    if options.cache_dir is None:
         return None
-    return ClipCache(settings.cache_dir, int(settings.cache.max_mb * 1024 * 1024))
+    return ClipCache(options.cache_dir, options.cache_max_bytes)
 
 
-def executor_for(settings: Settings) -> Executor | None:
+def executor_for(options: SpeechOptions) -> Executor | None:
     """A Dask cluster executor when [synthesis].scheduler names one; None: the local default."""
-    if settings.synthesis.scheduler:
-        from briefing.speech.executors import DaskCluster
-
-        return DaskCluster(settings.synthesis.scheduler)
+    if options.scheduler:
+        return DaskCluster(options.scheduler)
     return None
 
 
-def synthesize_for(settings: Settings, jobs: Sequence[Job], *, progress: Progress | None = None,
+def synthesize_for(options: SpeechOptions, jobs: Sequence[Job], *, progress: Progress | None = None,
                    meanwhile: Callable[[], object] | None = None) -> list[Clip]:
-    """`synthesize` with the cache and executor the settings ask for."""
-    executor = executor_for(settings)
+    """`synthesize` with the cache and executor the options ask for."""
+    executor = executor_for(options)
     try:
-        return synthesize(jobs, progress=progress, cache=open_cache(settings), executor=executor,
-                          workers=settings.synthesis.workers or None, meanwhile=meanwhile)
+        return synthesize(jobs, progress=progress, cache=open_cache(options), executor=executor,
+                          workers=options.workers or None, meanwhile=meanwhile)
     finally:
         if executor is not None:
             executor.close()

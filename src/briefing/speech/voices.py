@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import re
 import wave
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from briefing.speech import engines
-from briefing.config import Settings
-from briefing.speech.engines import Voice
+from briefing.models import Voice
 from briefing.models import Audio
 
 # A neutral local-news passage of about 30 seconds: plain vocabulary, no names a recogniser
@@ -35,9 +35,8 @@ PASSAGE = (
 )
 
 
-def describe(settings: Settings) -> list[tuple[str, Voice]]:
+def describe(cast: Sequence[Voice]) -> list[tuple[str, Voice]]:
     """The cast in order: ("narrator", voice), then ("quote 1", voice), ("quote 2", voice)..."""
-    cast = settings.cast
     return [("narrator", cast[0])] + [(f"quote {i}", v) for i, v in enumerate(cast[1:], 1)]
 
 
@@ -57,12 +56,12 @@ def write_wav(path: Path, audio: Audio) -> None:
         w.writeframes(pcm.tobytes())
 
 
-def write_demo(settings: Settings, out_dir: Path, passage: str = PASSAGE) -> list[Path]:
+def write_demo(cast: Sequence[Voice], out_dir: Path, passage: str = PASSAGE) -> list[Path]:
     """Write `narrator.wav`, `<voice>.wav` per quote voice and `passage.txt` into `out_dir`."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    for role, voice in describe(settings):
+    for role, voice in describe(cast):
         stem = "narrator" if role == "narrator" else _file_stem(voice.name)
         audio = engines.get(voice.engine).synthesize(passage, voice)
         path = out_dir / f"{stem}.wav"

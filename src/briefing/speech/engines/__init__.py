@@ -9,30 +9,13 @@ engine is first used, not when the CLI starts.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import threading
 from importlib import import_module
-from typing import Any, Callable, ClassVar, Mapping, Protocol, Sequence, runtime_checkable
+from typing import Callable, ClassVar, Mapping, Protocol, Sequence, runtime_checkable
 
 from briefing.errors import EngineError
-from briefing.models import Audio
+from briefing.models import Audio, Voice
 
-
-@dataclass(frozen=True)
-class Voice:
-    """A cast voice resolved from configuration: which engine speaks it, and how."""
-
-    name: str
-    engine: str
-    options: Mapping[str, Any] = field(default_factory=dict)
-
-    def option(self, key: str, default: Any = None) -> Any:
-        return self.options.get(key, default)
-
-    def key(self) -> str:
-        """A stable text form of the voice, for cache keys."""
-        opts = ",".join(f"{k}={self.options[k]!r}" for k in sorted(self.options))
-        return f"{self.engine}:{self.name}[{opts}]"
 
 
 @runtime_checkable
@@ -63,7 +46,7 @@ class Engine(Protocol):
     #   preload(voices, threads)  get ready to speak `voices`: import libraries and, when
     #       `threads` is given (the local pool's threads per model), load the models. A run
     #       calls it on a background thread while it reads its sources, so the
-    #       first clip does not wait (synth.preload).
+    #       first clip does not wait (speedups.start_engine_preload).
 
 
 def preload(voices: Sequence[Voice], threads: int | None = None) -> None:

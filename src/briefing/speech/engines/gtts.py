@@ -13,7 +13,8 @@ from __future__ import annotations
 import os
 from typing import Any, ClassVar, Mapping
 
-from briefing.speech.engines import Voice, transform
+from briefing.models import Voice
+from briefing.speech.engines import transform
 from briefing.errors import EngineError
 from briefing.models import Audio
 
@@ -85,7 +86,7 @@ class GTTSEngine:
     def synthesize(self, text: str, voice: Voice) -> Audio:
         from gtts import gTTSError
 
-        from briefing.audio import ffmpeg
+        from briefing import ffmpeg
 
         tld = str(voice.option("tld", "com"))
         speaker = _speaker(

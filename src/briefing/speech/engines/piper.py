@@ -19,7 +19,8 @@ from typing import Any, ClassVar, Mapping, Sequence
 
 import numpy as np
 
-from briefing.speech.engines import Voice, transform
+from briefing.models import Voice
+from briefing.speech.engines import transform
 from briefing.errors import EngineError
 from briefing.models import Audio
 

@@ -10,7 +10,7 @@ from typing import ClassVar, Mapping
 
 import numpy as np
 
-from briefing.speech.engines import Voice
+from briefing.models import Voice
 from briefing.models import Audio
 
 # Newsreaders run at about 160 words a minute; a silent clip that long keeps chapter and

@@ -1,0 +1,53 @@
+"""Publishing an episode: its transcript and chapters beside the MP3, its record in state,
+retention, and the feed rebuilt from state."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+
+from briefing import state
+from briefing.config import FeedSettings, Show
+from briefing.models import Episode
+from briefing.publish import feed, transcript
+
+log = logging.getLogger("briefing")
+
+
+def guid(show_title: str, date: str) -> str:
+    """The episode's guid: the same for a re-made date, so apps replace it rather than add one."""
+    return "briefing-" + hashlib.sha256(f"{show_title}|{date}".encode()).hexdigest()[:16] + "-" + date
+
+
+def publish(show: Show, output: Path, state_db: Path, keep: FeedSettings, episode: Episode, *,
+            extra_files: dict[str, Path] | None = None) -> Path:
+    """Write the transcript and chapters beside the MP3, record the episode in state, drop
+    episodes past retention (feed item first, then files) and rebuild the feed."""
+    mp3 = Path(episode.mp3)
+    rel = mp3.relative_to(output).as_posix()
+    side = {
+        "transcript": transcript.write_transcript(mp3.with_suffix(".vtt"), episode.cues),
+        "chapters": transcript.write_chapters(mp3.with_name(f"{mp3.stem}.chapters.json"), episode.chapters,
+                                              title=episode.title, podcast=show.title),
+        **(extra_files or {}),
+    }
+    files = {k: Path(p).relative_to(output).as_posix() for k, p in side.items()}
+    row = state.EpisodeRow(
+        date=episode.date, guid=guid(show.title, episode.date), title=episode.title, mp3=rel, size=episode.size,
+        duration=episode.duration, published=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        number=0,
+        notes=[{"title": a.title, "byline": a.byline, "url": a.url, "source": a.source} for a in episode.articles],
+        files=files,
+    )
+    with state.connect(state_db) as conn:
+        state.record_articles(conn, episode.date, list(episode.articles))  # committed with the episode
+        state.upsert_episode(conn, row)
+        pruned = state.prune_episodes(conn, keep_episodes=keep.keep_episodes, keep_days=keep.keep_days)
+        rows = state.episodes(conn)
+    path = feed.write(show, output, rows)
+    for old in pruned:
+        log.info("retention: removed the episode of %s", old.date)
+        feed.remove_episode_files(output, old)
+    return path
