@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import logging
 import re
 import zlib
 
 from . import extraction_rules as rules
 from .errors import BriefingError, NoArticleFound, SourceError
 from .models import Article, Document
+from .safe_text import safe_url
+
+log = logging.getLogger("briefing.clean")
 
 __all__ = ["clean", "decode", "article_to_dict"]
 
@@ -41,10 +45,23 @@ def clean(doc: Document) -> Article:
     if doc.kind == "text":
         from .clean_text import clean_text
 
-        return clean_text(text, source=doc.source, url=doc.url)
+        return _safe_link(clean_text(text, source=doc.source, url=doc.url))
     from .clean_html import clean_html
 
-    return clean_html(text, source=doc.source, url=doc.url)
+    return _safe_link(clean_html(text, source=doc.source, url=doc.url))
+
+
+def _safe_link(article: Article) -> Article:
+    """The article with its link made a well-formed http(s) URL, or dropped with a warning.
+
+    The link comes from the page itself (`og:url`, the canonical link) and is published as a
+    chapter link, an ID3 WXXX frame and in the show notes, so a `javascript:` one must go.
+    """
+    url = safe_url(article.url)
+    if article.url and url is None:
+        log.warning("%s: dropped its link %s: not a well-formed http(s) URL",
+                    article.source, ascii(article.url[:200]))
+    return article if url == article.url else dataclasses.replace(article, url=url)
 
 
 _HTML_HEAD_RE = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>])", re.IGNORECASE | re.DOTALL)

@@ -23,6 +23,7 @@ from briefing.errors import BriefingError, EngineError, SourceError
 from briefing.logs import timed
 from briefing.loudness import encode_levelled, normalize as normalize_loudness, preload as loudness_preload
 from briefing.models import Article, Audio, Episode, Script, Segment
+from briefing.safe_text import safe_url
 from briefing.sources import SourceSpec, expand, read
 from briefing.cache import track_key
 from briefing.synth import Job, Progress, open_cache, preload as preload_engines, synthesize_for, voice_for
@@ -63,7 +64,7 @@ def load_article(source: str | SourceSpec) -> Article:
 
     doc = read(source)
     article = clean(doc)
-    return replace(article, source=doc.source, url=article.url or doc.url)
+    return replace(article, source=doc.source, url=safe_url(article.url or doc.url))
 
 
 def script_articles(settings: Settings, articles: Sequence[Article]) -> list[Script]:
@@ -370,7 +371,7 @@ def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date) ->
                     raise item.error
                 doc = item.document
                 article = clean(doc)
-                article = replace(article, source=doc.source, url=article.url or doc.url)
+                article = replace(article, source=doc.source, url=safe_url(article.url or doc.url))
             except SourceError as e:
                 log.warning("skipped %s: %s", item.label, e.reason)
                 reports.append(ArticleReport(item.label, skipped=f"{item.label}: {e.reason}"))

@@ -28,3 +28,63 @@ def xml_safe(text: str | None) -> str:
 def one_line(text: str | None) -> str:
     """`xml_safe` text on one line with runs of whitespace collapsed: for titles and names."""
     return _SPACE.sub(" ", xml_safe(text)).strip()
+
+
+# --- links ---------------------------------------------------------------------------------
+# A link leaves the project in the chapters JSON, the ID3 CHAP/WXXX frames and comment, the
+# feed's show notes and the script: podcast apps and web pages render it as a link, so
+# anything but an http(s) URL with a host (`javascript:`, `data:`, `file:`) is dropped, and
+# what is kept is percent-encoded to RFC 3986 so no `"` or `<` can end an attribute.
+
+# Characters RFC 3986 allows unescaped (reserved and unreserved, plus `%` of existing escapes);
+# letters and digits are always kept by `quote`.
+_URL_SAFE = "!#$%&'()*+,-./:;=?@[]~_"
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_URL_SPACE = re.compile(r"[\s\x00-\x1f\x7f-\x9f]")
+_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*\.?$")
+# Longer than any article URL in the wild; browsers and apps choke well before 64 KB.
+MAX_URL = 2048
+
+
+def safe_url(url: object) -> str | None:
+    """`url` as a well-formed http(s) URL with a host, or None if it cannot be one."""
+    from urllib.parse import quote, urlsplit, urlunsplit
+
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    if not url or len(url) > MAX_URL or _URL_SPACE.search(url) or "\\" in url:
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        host = parts.hostname or ""
+    except ValueError:  # a bad port or an unbalanced IPv6 bracket
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    if parts.username is not None or parts.password is not None:
+        return None  # `https://bank.example@evil.example/` reads as one host and goes to another
+    if ":" in host:  # IPv6 literal: urlsplit checked the brackets, ipaddress checks the rest
+        import ipaddress
+
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return None
+        netloc = f"[{host}]"
+    else:
+        try:
+            host = host.encode("idna").decode("ascii") if not host.isascii() else host
+        except UnicodeError:
+            return None
+        if not _HOST.match(host):
+            return None
+        netloc = host
+    if port is not None:
+        netloc += f":{port}"
+
+    def enc(part: str) -> str:
+        return _BAD_PERCENT.sub("%25", quote(part, safe=_URL_SAFE))
+
+    return urlunsplit((parts.scheme.lower(), netloc, enc(parts.path), enc(parts.query), enc(parts.fragment)))
