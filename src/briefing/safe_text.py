@@ -25,6 +25,27 @@ def xml_safe(text: str | None) -> str:
     return _ILLEGAL.sub("", unicodedata.normalize("NFC", text))
 
 
+# --- the terminal ----------------------------------------------------------------------
+# A headline can hold `\x1b]0;...\x07` (set the window title) or `\x1b[2J` (clear the screen);
+# printed raw, a page would drive the producer's terminal. Whole escape sequences go first
+# (so no `[2J` residue is left), then every other C0/C1 control but line break and tab.
+# Single C1 bytes (U+009B as CSI) are removed alone: in decoded text they are far more often
+# a mis-decoded byte than an escape, and the letters after them are kept.
+_ESCAPE_SEQ = re.compile(
+    r"\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?"  # OSC ... BEL/ST
+    r"|\x1b[P^_X][^\x1b]*(?:\x1b\\)?"  # DCS, PM, APC, SOS ... ST
+    r"|\x1b\[[0-?]*[ -/]*[@-~]?"  # CSI
+    r"|\x1b[ -/]*[0-~]?"  # two-character escapes
+)
+_TERMINAL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def terminal_safe(text: object) -> str:
+    """`text` with terminal escape sequences and control characters removed; lines and tabs kept."""
+    text = str(text)
+    return _TERMINAL.sub("", _ESCAPE_SEQ.sub("", text))
+
+
 def one_line(text: str | None) -> str:
     """`xml_safe` text on one line with runs of whitespace collapsed: for titles and names."""
     return _SPACE.sub(" ", xml_safe(text)).strip()
