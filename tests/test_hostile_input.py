@@ -1,0 +1,91 @@
+"""Hostile input files the tests make: control characters, terminal escapes, stray bytes,
+symlink loops, a run of many articles."""
+
+from __future__ import annotations
+
+import json
+import os
+
+from click.testing import CliRunner
+
+from briefing.cli import cli
+from briefing.clean import decode
+from briefing.models import Document
+from conftest import BRIDGE_TEXT, write_show
+
+QUOTED = """Council approves the new harbour plan
+
+By Ana Ruiz
+
+The council approved the harbour plan on Tuesday after a long debate, officials said.
+
+“We have waited years for this,” said Maria Lopez, the council’s head of transport. “It is a good day.”
+
+“The fishing fleet will finally have a safe mooring,” said Tom Barker, who chairs the harbour board.
+
+"""
+
+
+def _run(cfg, *args):
+    return CliRunner().invoke(cli, ["--config", str(cfg), "make", "--date", "2026-11-20", *args])
+
+
+def test_nul_and_control_characters_never_reach_speech(tmp_path):
+    cfg = write_show(tmp_path)
+    text = BRIDGE_TEXT.replace("reopened", "re\x00opened").replace("steel", "st\x07e\x0eel\x9b")
+    (tmp_path / "sources" / "nul.txt").write_bytes(text.encode("utf-8"))
+    result = _run(cfg)
+    assert result.exit_code == 0, result.output
+    assert "skipped" not in result.output
+    script = (tmp_path / "output" / "2026-11-20" / "briefing-2026-11-20.json").read_text("utf-8")
+    spoken = " ".join(s["text"] for s in json.loads(script)["segments"])
+    assert "reopened" in spoken and "steel" in spoken
+    assert not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in spoken)
+
+
+def test_terminal_escapes_in_a_headline_and_a_file_name_are_not_printed(tmp_path):
+    cfg = write_show(tmp_path)
+    headline = "Harbour \x1b]0;pwned\x07bridge \x1b[2Jreopens after repairs"
+    (tmp_path / "sources" / "escape.txt").write_text(BRIDGE_TEXT.replace(
+        "Harbour bridge reopens after repairs", headline), "utf-8")
+    (tmp_path / "sources" / "\x1b[31mred\x1b[0m.txt").write_text("", "utf-8")  # skipped: empty
+    result = _run(cfg)
+    assert result.exit_code == 3, result.output
+    assert "\x1b" not in result.output and "\x07" not in result.output
+    assert "pwned" not in result.output and "[2J" not in result.output
+    assert "  Harbour bridge reopens after repairs — " in result.output
+    assert "red.txt" in result.output  # the skipped file is still named
+
+
+def test_one_stray_byte_keeps_a_utf8_article_utf8(tmp_path, caplog):
+    body = QUOTED * 12  # ~9 KB of UTF-8 with curly quotes
+    raw = body.encode("utf-8")
+    raw = raw[:5000] + b"\xff" + raw[5000:]
+    text = decode(Document(source="stray.txt", content=raw, kind="text"))
+    assert text.count("“") == body.count("“") and "’" in text
+    assert "\ufffd" in text
+    assert "stray.txt: 1 byte is not valid UTF-8; read as UTF-8 with it replaced" in caplog.text
+    # a real legacy file is still read as one
+    legacy = "“Café,” she said. ".encode("cp1252") * 40
+    assert decode(Document(source="legacy.txt", content=legacy, kind="text")).startswith("“Café,”")
+
+    cfg = write_show(tmp_path)
+    article = BRIDGE_TEXT + "\n" + QUOTED.split("\n", 4)[4]  # 11 non-ASCII characters
+    (tmp_path / "sources" / "stray.txt").write_bytes(article.encode("utf-8").replace(b"approved", b"appr\xffoved"))
+    result = _run(cfg)
+    assert result.exit_code == 0, result.output
+    assert "stray.txt: 1 byte is not valid UTF-8; read as UTF-8 with it replaced" in result.output
+    assert "5 quotes, voices: joe, ada, ben" in result.output, result.output
+
+
+def test_a_symlink_loop_in_sources_is_named(tmp_path):
+    cfg = write_show(tmp_path)
+    src = tmp_path / "sources"
+    (src / "good.txt").write_text(BRIDGE_TEXT, "utf-8")
+    os.symlink("loop.txt", src / "loop.txt")
+    os.symlink("missing.txt", src / "dangling.txt")
+    result = _run(cfg)
+    assert result.exit_code == 3, result.output
+    assert f"{src / 'loop.txt'}: is a symlink loop (the link leads back to itself); fix or remove the link" in result.output
+    assert f"{src / 'dangling.txt'}: is a symlink to missing.txt, which does not exist; fix or remove the link" in result.output
+    assert "file not found" not in result.output
