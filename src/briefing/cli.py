@@ -286,6 +286,33 @@ def cache(ctx: click.Context, clear: bool) -> None:
     click.echo(f"{use.entries} clips, {use.bytes / 2**20:.1f} MB of {cap}")
 
 
+@cli.group("state")
+def state_group() -> None:
+    """The state database: the record of published episodes and briefed articles."""
+
+
+@state_group.command("rebuild")
+@click.pass_context
+def state_rebuild(ctx: click.Context) -> None:
+    """Rebuild the state database from output/feed.xml and the episode folders.
+
+    For a state file that was emptied, lost or damaged: the published episodes stay in the
+    feed and their stories are not briefed again. The old file is kept beside the new one.
+    """
+    from briefing.lock import run_lock
+    from briefing.rebuild import rebuild
+
+    try:
+        settings = _settings(ctx, required=True)
+        with run_lock(settings):
+            done = rebuild(settings)
+    except BriefingError as e:
+        raise _fail(e) from None
+    if done.kept_old:
+        _echo(f"kept the old database as {done.kept_old}")
+    _echo(f"rebuilt {done.database}: {done.episodes} episodes, {done.articles} articles")
+
+
 def main() -> None:
     _one_blas_thread()
     try:

@@ -153,7 +153,8 @@ def script_json(scripts: Sequence[Script], planned: Sequence[tuple[Segment, int,
         "segments": [seg_dict(s) for s, *_ in planned],
         "articles": [
             {"title": sc.article.title, "byline": sc.article.byline, "url": sc.article.url,
-             "source": sc.article.source, "words": sc.article.words, "quotes": sc.quotes}
+             "source": sc.article.source, "words": sc.article.words, "quotes": sc.quotes,
+             "hash": state.content_hash(sc.article)}  # lets `briefing state rebuild` restore the record
             for sc in scripts
         ],
     }
@@ -252,6 +253,8 @@ def make(
 
 
 def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Progress | None) -> MakeResult:
+    # The state is the published record: never brief on one that lost the feed's episodes.
+    state.check_record(settings.state_db, settings.output / feed.FEED_NAME)
     # The first run of a day speaks new articles: the engines get ready on a second core while
     # the sources are read and segmented. A re-run mostly finds its clips cached, and would
     # only wait at its end for imports and a model it does not use (a 0.35 s re-run).
