@@ -266,6 +266,33 @@ def from_dict(data: Mapping[str, Any], *, root: Path, config_file: Path | None =
     )
 
 
+def check_output(settings: Settings) -> None:
+    """Refuse an output folder that is also a source; warn when it is outside the show folder.
+
+    Output in a sources folder, or a source inside output, reads the feed and the transcripts
+    back as articles. Output outside the show folder is allowed (a web server's folder) but is
+    said, since the feed's links only work where base_url serves that folder.
+    """
+    import logging
+
+    output = settings.output.resolve()
+    where = settings.config_file or "configuration"
+    for spec in settings.source_specs or tuple(SourceSpec(p) for p in settings.sources):
+        if spec.is_url:
+            continue
+        path = Path(spec.location).expanduser()
+        path = (path if path.is_absolute() else settings.root / path).resolve()
+        if path == output or path.is_relative_to(output):
+            raise ConfigError(
+                f"{where}: [show].output ({output}) is also a source ({spec.location}): the feed and "
+                "transcripts would be read back as articles. Point [show].output at a folder of its "
+                "own, or the source elsewhere")
+    if not output.is_relative_to(settings.root.resolve()):
+        logging.getLogger("briefing.config").warning(
+            "[show].output (%s) is outside the show folder (%s): check that %s serves that folder "
+            "and that it holds this show's episodes only", output, settings.root, settings.show.base_url)
+
+
 def _sources(src: Mapping, paths: list[str], where: str) -> tuple[tuple[SourceSpec, ...], int, int]:
     """[sources]: paths, [[sources.feed]] and [[sources.page]] entries, feed_limit, max_words."""
     known = {"paths", "feed", "page", "feed_limit", "max_words"}

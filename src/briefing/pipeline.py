@@ -15,7 +15,7 @@ from pathlib import Path
 
 from briefing import artwork, atomic, feed, state, tags, transcript
 from briefing.assemble import Piece, Track, assemble
-from briefing.config import Settings
+from briefing.config import Settings, check_output
 from briefing.encode import encode_mp3
 from briefing.executors import cores
 from briefing.ffmpeg import configure_pydub
@@ -245,6 +245,7 @@ def make(
     if settings.show.image:
         artwork.check_image(settings.show.image)
     feed.retention(settings)
+    check_output(settings)
     specs = expand(list(sources) if sources else list(settings.source_specs or settings.sources), settings.root)
     if not specs:
         raise BriefingError("no sources to read. Name files or URLs, or list them in [sources].paths of briefing.toml")

@@ -136,6 +136,23 @@ def feed_guids(feed_xml: Path) -> set[str]:
     return {g.text.strip() for g in root.iterfind("channel/item/guid") if g.text and g.text.strip()}
 
 
+def _check_files(path: Path, output: Path, mp3s: list[str]) -> None:
+    """Refuse a record whose episodes are none of them in `output` (the folder was moved)."""
+    missing = [m for m in mp3s if not (output / m).is_file()]
+    if mp3s and len(missing) == len(mp3s):
+        raise StateError(
+            f"{path} records {len(mp3s)} episode{'s' if len(mp3s) != 1 else ''}, but none is in {output} "
+            f"(no {output / missing[0]}): if [show].output was changed, move the episode folders and "
+            "feed.xml there or set it back; the feed would list files that are not there")
+    if missing:
+        import logging
+
+        logging.getLogger("briefing.state").warning(
+            "%d recorded episode%s not in %s (%s): the feed lists %s until retention drops %s",
+            len(missing), "s are" if len(missing) > 1 else " is", output, ", ".join(missing[:3]),
+            "them" if len(missing) > 1 else "it", "them" if len(missing) > 1 else "it")
+
+
 def check_record(path: Path, feed_xml: Path) -> None:
     """Refuse a state database that is unreadable, or knows none of the episodes feed.xml lists.
 
@@ -148,14 +165,15 @@ def check_record(path: Path, feed_xml: Path) -> None:
             conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
             try:
                 tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-                known = ({r[0] for r in conn.execute("SELECT guid FROM episodes")}
-                         if "episodes" in tables else set())
+                rows = conn.execute("SELECT guid, mp3 FROM episodes").fetchall() if "episodes" in tables else []
+                known = {guid for guid, _ in rows}
             finally:
                 conn.close()
         except sqlite3.OperationalError:
             raise
         except sqlite3.DatabaseError as e:
             raise unreadable(path, e) from None
+        _check_files(path, feed_xml.parent, [mp3 for _, mp3 in rows])
         if not published or known & published:
             return
         what = "records none of the episodes" if known else "has no episodes, but"
