@@ -89,3 +89,40 @@ def test_a_symlink_loop_in_sources_is_named(tmp_path):
     assert f"{src / 'loop.txt'}: is a symlink loop (the link leads back to itself); fix or remove the link" in result.output
     assert f"{src / 'dangling.txt'}: is a symlink to missing.txt, which does not exist; fix or remove the link" in result.output
     assert "file not found" not in result.output
+
+
+def _story(n: int) -> str:
+    words = ["harbour", "ferry", "library", "tunnel", "market", "school", "museum", "station"]
+    place = words[n % len(words)]
+    return BRIDGE_TEXT.replace("Harbour bridge reopens after repairs", f"Story {n}: the {place} reopens") \
+        .replace("bridge", place).replace("three months", f"{n + 2} months")
+
+
+def test_a_run_is_capped_at_max_articles_and_says_what_it_left_out(tmp_path):
+    from briefing import config
+
+    assert config.load(write_show(tmp_path / "defaults")).max_articles == 30
+    cfg = write_show(tmp_path, extra="[sources]\nmax_articles = 4\n")
+    for n in range(6):
+        (tmp_path / "sources" / f"{n:02d}.txt").write_text(_story(n), "utf-8")
+    result = _run(cfg)
+    assert result.exit_code == 0, result.output
+    src = tmp_path / "sources"
+    for n in (4, 5):
+        assert f"  left out  {src / f'{n:02d}.txt'}: over the cap of 4 articles a run ([sources].max_articles)" \
+            in result.output
+    assert "briefing: warning: 2 more articles left out: over [sources].max_articles = 4" in result.output
+    script = json.loads((tmp_path / "output" / "2026-11-20" / "briefing-2026-11-20.json").read_text("utf-8"))
+    assert [a["title"] for a in script["articles"]] == [f"Story {n}: the {w} reopens" for n, w in
+                                                        zip(range(4), ["harbour", "ferry", "library", "tunnel"])]
+    # per-article progress while speaking: intro, four articles, outro
+    spoken = [line for line in result.output.splitlines() if line.startswith("briefing: info: spoken ")]
+    assert len(spoken) == 6 and spoken[-1] == "briefing: info: spoken 6/6: Outro"
+    assert "briefing: info: spoken 3/6: Story 1: the ferry reopens" in spoken
+
+
+def test_max_articles_must_be_a_positive_whole_number(tmp_path):
+    cfg = write_show(tmp_path, extra="[sources]\nmax_articles = 0\n")
+    result = _run(cfg)
+    assert result.exit_code == 1
+    assert "max_articles" in result.output and "Traceback" not in result.output

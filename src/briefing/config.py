@@ -91,6 +91,7 @@ class Settings:
     source_specs: tuple[SourceSpec, ...] = ()
     feed_limit: int = 5
     max_words: int = 5000
+    max_articles: int = 30
     fetch: FetchSettings = field(default_factory=lambda: FetchSettings())
     cache: CacheSettings = CacheSettings()
     synthesis: SynthesisSettings = SynthesisSettings()
@@ -205,7 +206,7 @@ def from_dict(data: Mapping[str, Any], *, root: Path, config_file: Path | None =
     paths = src.get("paths", [])
     if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
         raise ConfigError(f"{where}: [sources].paths must be a list of paths or URLs")
-    source_specs, feed_limit, max_words = _sources(src, paths, where)
+    source_specs, feed_limit, max_words, max_articles = _sources(src, paths, where)
     fetch_settings = _fetch_settings(data.get("fetch", {}), where)
 
     cast = data.get("cast", {})
@@ -260,6 +261,7 @@ def from_dict(data: Mapping[str, Any], *, root: Path, config_file: Path | None =
         source_specs=source_specs,
         feed_limit=feed_limit,
         max_words=max_words,
+        max_articles=max_articles,
         fetch=fetch_settings,
         cache=_cache_settings(data.get("cache", {}), f"{where}: [cache]"),
         synthesis=_synthesis_settings(data.get("synthesis", {}), f"{where}: [synthesis]"),
@@ -293,17 +295,18 @@ def check_output(settings: Settings) -> None:
             "and that it holds this show's episodes only", output, settings.root, settings.show.base_url)
 
 
-def _sources(src: Mapping, paths: list[str], where: str) -> tuple[tuple[SourceSpec, ...], int, int]:
-    """[sources]: paths, [[sources.feed]] and [[sources.page]] entries, feed_limit, max_words."""
-    known = {"paths", "feed", "page", "feed_limit", "max_words"}
+def _sources(src: Mapping, paths: list[str], where: str) -> tuple[tuple[SourceSpec, ...], int, int, int]:
+    """[sources]: paths, [[sources.feed]] and [[sources.page]] entries, feed_limit, max_words, max_articles."""
+    known = {"paths", "feed", "page", "feed_limit", "max_words", "max_articles"}
     unknown = sorted(set(src) - known)
     if unknown:
         raise ConfigError(
             f"{where}: [sources] has unknown key {unknown[0]!r}; use paths, feed_limit, max_words, "
-            f"[[sources.feed]] or [[sources.page]]"
+            f"max_articles, [[sources.feed]] or [[sources.page]]"
         )
     feed_limit = _positive_int(src, "feed_limit", 5, f"{where}: [sources]")
     max_words = _positive_int(src, "max_words", 5000, f"{where}: [sources]")
+    max_articles = _positive_int(src, "max_articles", 30, f"{where}: [sources]")
     specs: list[SourceSpec] = [SourceSpec(p) for p in paths]
     for kind in ("feed", "page"):
         entries = src.get(kind, [])
@@ -329,7 +332,7 @@ def _sources(src: Mapping, paths: list[str], where: str) -> tuple[tuple[SourceSp
                 raise ConfigError(f"{here}: name must be a non-empty string, got {name!r}")
             limit = _positive_int(entry, "limit", None, here) if kind == "feed" else None
             specs.append(SourceSpec(location.strip(), kind, limit, name.strip() if name else None))
-    return tuple(specs), feed_limit, max_words
+    return tuple(specs), feed_limit, max_words, max_articles
 
 
 def _positive_int(section: Mapping, key: str, default: Any, where: str) -> Any:

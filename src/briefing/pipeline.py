@@ -173,6 +173,27 @@ def _finishing_imports() -> None:
     feed.preload()
 
 
+def _per_article(planned, progress: Progress | None) -> Progress:
+    """`progress`, plus a log line as each chapter (intro, article, outro) is spoken.
+
+    A run of many articles otherwise shows one bar for minutes. Clips finish roughly in
+    order, so a chapter counts as spoken when that many clips are done."""
+    starts = [(i, chapter) for i, (_, _, chapter, _) in enumerate(planned) if chapter]
+    ends = [(starts[k + 1][0] if k + 1 < len(starts) else len(planned), chapter)
+            for k, (_, chapter) in enumerate(starts)]
+    spoken = 0
+
+    def report(done: int, total: int) -> None:
+        nonlocal spoken
+        while spoken < len(ends) and done >= ends[spoken][0]:
+            spoken += 1
+            log.info("spoken %d/%d: %s", spoken, len(ends), ends[spoken - 1][1])
+        if progress:
+            progress(done, total)
+
+    return report
+
+
 def render(settings: Settings, planned, *, progress: Progress | None = None) -> Track:
     """Synthesize and assemble (stages: speak, stitch, loudness)."""
     jobs = [Job(seg.spoken, voice_for(settings, seg.voice)) for seg, *_ in planned]
@@ -180,7 +201,7 @@ def render(settings: Settings, planned, *, progress: Progress | None = None) -> 
     # after the last clip then (loudness, pydub, tags, feed: ~0.13 s), rather than on the way to
     # the episode, where the other core would idle while it did.
     with timed("speak"):
-        clips = synthesize_for(settings, jobs, progress=progress, meanwhile=_finishing_imports)
+        clips = synthesize_for(settings, jobs, progress=_per_article(planned, progress), meanwhile=_finishing_imports)
     # Clips stay 16-bit until assembly writes them into the one float32 track.
     pieces = [
         Piece(Audio(clip.pcm, clip.sample_rate), pause, seg.text, seg.speaker, chapter, url)
@@ -365,8 +386,14 @@ def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date) ->
     reports: list[ArticleReport] = []
     articles: list[Article] = []
     hashes: dict[str, str] = {}
+    over_cap = 0
     with Fetcher(options) as fetcher, state.connect(settings.state_db) as conn:
         for item in gather(specs, fetcher, feed_limit=settings.feed_limit):
+            if len(articles) >= settings.max_articles:
+                over_cap += 1
+                reports.append(ArticleReport(item.label, omitted=f"over the cap of {settings.max_articles} "
+                                                                 "articles a run ([sources].max_articles)"))
+                continue
             if item.duplicate_of:
                 reports.append(ArticleReport(item.label, omitted=f"listed twice (same link as {item.duplicate_of})"))
                 continue
@@ -396,6 +423,9 @@ def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date) ->
                 log.warning("%s: %s", item.label, note)
             articles.append(article)
             reports.append(ArticleReport(article.source, article.title, article.words, note=note))
+    if over_cap:
+        log.warning("%d more article%s left out: over [sources].max_articles = %d", over_cap,
+                    "s" if over_cap > 1 else "", settings.max_articles)
     return articles, reports
 
 
