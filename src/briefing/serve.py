@@ -60,8 +60,9 @@ CONNECTION_TIMEOUT = 20.0
 # 64 leaves room for a player's parallel range requests without letting held connections
 # grow threads without bound.
 MAX_CONNECTIONS = 64
-# Seconds a new connection waits for a free slot before it is told 503.
-SLOT_WAIT = 2.0
+# Seconds a new connection waits for a free slot before it is told 503. The accept loop waits
+# with it, so this is short: with every slot held, each further connect costs this much.
+SLOT_WAIT = 0.25
 # Pending connections the kernel queues before accept (the standard library's default is 5,
 # which made one connect in 12 wait a second under load).
 LISTEN_QUEUE = 128
