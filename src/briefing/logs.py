@@ -33,6 +33,16 @@ class _Stderr(logging.StreamHandler):
     def stream(self, value) -> None:
         pass
 
+    def emit(self, record: logging.LogRecord) -> None:
+        # On a terminal a progress bar may be drawn on the current line without a line feed:
+        # a log line starts by clearing it, and the bar redraws below at its next step.
+        try:
+            if self.stream.isatty():
+                self.stream.write("\r\x1b[K")
+        except (AttributeError, ValueError, OSError):
+            pass
+        super().emit(record)
+
 
 class Formatter(logging.Formatter):
     def __init__(self, journal: bool):
