@@ -7,11 +7,11 @@ import json
 import os
 
 from click.testing import CliRunner
-
-from briefing.cli import cli
-from briefing.clean import decode
-from briefing.models import Document
 from conftest import BRIDGE_TEXT, write_show
+
+from briefing.clean import decode
+from briefing.cli import cli
+from briefing.models import Document
 
 QUOTED = """Council approves the new harbour plan
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import shutil
 
 from click.testing import CliRunner
+from conftest import BRIDGE_TEXT, write_show
 
 from briefing.cli import cli
-from conftest import BRIDGE_TEXT, write_show
 
 
 def _make(cfg, day="2026-11-20"):

@@ -6,11 +6,11 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from conftest import write_show
 
 from briefing.cli import cli
 from briefing.safe_text import safe_url
 from briefing.tags import read_chapters
-from conftest import write_show
 
 PAGE = """<!doctype html><html><head><title>{title}</title>
 <meta property="og:url" content="{url}"></head>

@@ -60,7 +60,7 @@ def test_huge_range_numbers_get_416_not_a_traceback(server):
 def test_garbage_and_http09_get_a_plain_400_with_a_status_line(server, line):
     port, _ = server
     reply = _raw(port, line)
-    assert reply.startswith(b"HTTP/1.0 400 ") or reply.startswith(b"HTTP/1.1 400 "), reply
+    assert reply.startswith((b"HTTP/1.0 400 ", b"HTTP/1.1 400 ")), reply
     assert b"Content-Type: text/plain" in reply and b"<html" not in reply.lower()
     assert b"feed" not in reply.split(b"\r\n\r\n", 1)[1]
 

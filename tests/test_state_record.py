@@ -7,9 +7,9 @@ import sqlite3
 
 import feedparser
 from click.testing import CliRunner
+from conftest import BRIDGE_TEXT, write_show
 
 from briefing.cli import cli
-from conftest import BRIDGE_TEXT, write_show
 
 SECOND = BRIDGE_TEXT.replace("Harbour bridge reopens after repairs", "Ferry service returns to the island") \
     .replace("bridge", "ferry")
@@ -56,7 +56,7 @@ def test_a_lost_state_file_is_refused(tmp_path, briefing_home):
 
 
 def test_a_garbled_state_file_is_a_clear_error_not_a_traceback(tmp_path, briefing_home):
-    cfg, db, feed_xml = _published(tmp_path, briefing_home)
+    cfg, db, _ = _published(tmp_path, briefing_home)
     db.write_bytes(b"this is not sqlite at all " * 200)
     result = _make(cfg, "2026-11-22")
     assert result.exit_code == 1

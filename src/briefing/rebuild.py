@@ -15,7 +15,7 @@ import logging
 import os
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -73,8 +73,8 @@ def _published(text: str | None) -> str:
         dt = parsedate_to_datetime(text) if text else None
     except (TypeError, ValueError):
         dt = None
-    dt = dt or datetime.now(timezone.utc)
-    return dt.astimezone(timezone.utc).isoformat(timespec="seconds")
+    dt = dt or datetime.now(UTC)
+    return dt.astimezone(UTC).isoformat(timespec="seconds")
 
 
 def _script(output: Path, mp3: str) -> dict:
@@ -143,7 +143,7 @@ def rebuild(settings: Settings) -> Rebuilt:
     """Make the state database again from feed.xml and the episode folders (see the module)."""
     db = settings.state_db
     episodes = read_feed(settings)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     kept: Path | None = None
     new = db.with_name(db.name + ".rebuild")
     for leftover in (new, Path(f"{new}-wal"), Path(f"{new}-shm")):
