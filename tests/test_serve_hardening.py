@@ -144,3 +144,39 @@ def test_control_characters_are_escaped_in_the_log(server, caplog):
     assert "\\x1b[2J\\x07" in text
     assert "\x1b" not in text and "\x07" not in text
     assert log_safe("a\r\nb\x85") == "a\\x0d\\x0ab\\x85"
+
+
+def test_a_request_head_trickled_in_is_cut_at_the_deadline(tmp_path):
+    (tmp_path / "feed.xml").write_text("<rss>feed</rss>")
+    httpd = make_server(tmp_path, "127.0.0.1", 0, connection_timeout=1.0, head_deadline=1.5)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        port = httpd.server_address[1]
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"GET /feed.xml HTTP/1.1\r\n")
+            t = time.monotonic()
+            closed = False
+            while time.monotonic() - t < 6:
+                try:
+                    s.sendall(b"X")  # one byte every 0.3 s: never idle for the 1 s timeout
+                except OSError:
+                    closed = True
+                    break
+                time.sleep(0.3)
+            if not closed:
+                s.settimeout(0.5)
+                try:
+                    closed = s.recv(100) == b""
+                except (TimeoutError, OSError):
+                    closed = False
+            assert closed and time.monotonic() - t < 4
+        # a client that sends its head in time gets a reply however long it then takes to read
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/feed.xml")
+        r = conn.getresponse()
+        time.sleep(2)
+        assert r.read() == b"<rss>feed</rss>"
+        conn.close()
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

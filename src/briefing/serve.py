@@ -9,7 +9,7 @@ target is outside output/.
 
 It is a preview server for a podcast app on your network, not a publishing host; still, it
 holds up against a hostile client on that network: every connection has a read and write
-timeout and the number served at once is bounded (the rest wait in a larger listen queue, then
+timeout and a deadline for its request head, the number served at once is bounded (the rest wait in a larger listen queue, then
 get a 503), numbers in a Range header are bounded before they are parsed, a body sent with GET
 or HEAD is read and dropped (or refused if large) so it is never parsed as a second request,
 requests without a usable request line (garbage, HTTP/0.9) get a plain 400 with a status line,
@@ -27,6 +27,7 @@ import re
 import socket
 import sys
 import threading
+import time
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -56,6 +57,9 @@ _BEYOND = 10**MAX_RANGE_DIGITS
 # Seconds a connection may sit idle or stall mid-request or mid-reply before it is closed.
 # Players re-request within seconds when they seek; 20 s outlasts a slow phone network.
 CONNECTION_TIMEOUT = 20.0
+# Seconds a request line and its headers may take in all, however slowly they trickle in (the
+# timeout above is per read, which a client sending a byte every few seconds never trips).
+HEAD_DEADLINE = 30.0
 # Connections served at once (one thread each). A household of podcast apps needs a handful;
 # 64 leaves room for a player's parallel range requests without letting held connections
 # grow threads without bound.
@@ -125,8 +129,21 @@ class OutputHandler(BaseHTTPRequestHandler):
         self.timeout = getattr(self.server, "connection_timeout", CONNECTION_TIMEOUT)
         super().setup()
 
+    def handle_one_request(self) -> None:
+        watch = getattr(self.server, "watch", None)
+        if watch:
+            watch(self.connection)
+        try:
+            super().handle_one_request()
+        finally:
+            if watch:
+                self.server.unwatch(self.connection)  # type: ignore[attr-defined]
+
     def parse_request(self) -> bool:
-        if not super().parse_request():
+        ok = super().parse_request()
+        if hasattr(self.server, "unwatch"):
+            self.server.unwatch(self.connection)  # the head is in: a slow reply is not cut
+        if not ok:
             return False
         if self.request_version == "HTTP/0.9":
             # A reply without a status line is what HTTP/0.9 expects; nobody needs it now.
@@ -280,13 +297,47 @@ class OutputServer(ThreadingHTTPServer):
     request_queue_size = LISTEN_QUEUE
 
     def __init__(self, root: Path, address: tuple[str, int], *, max_connections: int = MAX_CONNECTIONS,
-                 connection_timeout: float = CONNECTION_TIMEOUT, slot_wait: float = SLOT_WAIT):
+                 connection_timeout: float = CONNECTION_TIMEOUT, slot_wait: float = SLOT_WAIT,
+                 head_deadline: float = HEAD_DEADLINE):
         self.root = os.path.realpath(root)
         self.connection_timeout = connection_timeout
         self.slot_wait = slot_wait
         self.max_connections = max_connections
+        self.head_deadline = head_deadline
         self._slots = threading.BoundedSemaphore(max_connections)
+        self._deadlines: dict[socket.socket, float] = {}
+        self._deadlines_lock = threading.Lock()
+        self._closing = threading.Event()
         super().__init__(address, OutputHandler)
+        # One thread for every connection's head deadline, rather than a timer each.
+        threading.Thread(target=self._reap, name="briefing-serve-deadlines", daemon=True).start()
+
+    def watch(self, conn: socket.socket) -> None:
+        with self._deadlines_lock:
+            self._deadlines[conn] = time.monotonic() + self.head_deadline
+
+    def unwatch(self, conn: socket.socket) -> None:
+        with self._deadlines_lock:
+            self._deadlines.pop(conn, None)
+
+    def _reap(self) -> None:
+        """Shut the connections whose request head is overdue; their handler then reads EOF."""
+        step = min(1.0, self.head_deadline / 4)
+        while not self._closing.wait(step):
+            now = time.monotonic()
+            with self._deadlines_lock:
+                late = [c for c, t in self._deadlines.items() if t <= now]
+                for c in late:
+                    del self._deadlines[c]
+            for c in late:
+                try:
+                    c.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def server_close(self) -> None:
+        self._closing.set()
+        super().server_close()
 
     def process_request(self, request, client_address) -> None:
         if not self._slots.acquire(timeout=self.slot_wait):
