@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test venv bench-extraction bench-quotes bench-voices bench-wer bench-speed clean-output
+.PHONY: demo test venv bench-extraction bench-quotes bench-voices bench-wer bench-speed bench-serve clean-output
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ clean-output:
 ## Speed of briefing make against Piper's own CLI: cold/warm cache, 1-10 articles, LocalCluster (~10 min)
 bench-speed: $(STAMP)
 	$(BIN)/python bench/speed.py --runs 3
+
+## Requests per second from `briefing serve`: a small file (kept alive, fresh) and a 3 MB MP3
+bench-serve: $(STAMP)
+	$(BIN)/python bench/serve.py --runs 5
 
 ## Fresh takes of the sample's episode through ../shared/tools/voicecheck episode: WER median, errors by class
 bench-wer: $(STAMP)

@@ -153,7 +153,7 @@ def test_hostile_text_is_valid_xml_and_reads_back(tmp_path):
     notes = pod["episodes"][0]["description_html"]
     assert html.escape(readable, quote=False) in notes
     assert "<script>" not in notes  # article text is shown as text, never as markup
-    assert 'href="https://e.org/?q=&quot;&lt;&amp;&gt;&quot;"' in notes
+    assert 'href="https://e.org/?q=%22%3C&amp;%3E%22"' in notes  # percent-encoded to RFC 3986
 
 
 def test_prune_keeps_the_newest_episodes_and_days(tmp_path):

@@ -161,11 +161,14 @@ def test_a_run_that_fails_leaves_the_published_cover_as_the_feed_knows_it(tmp_pa
 
     config.write_text(config.read_text(encoding="utf-8").replace("Old Title", "New Title"), encoding="utf-8")
     (tmp_path / "sources" / "bridge.html").write_text(SHORT_ARTICLE.replace("Monday", "Tuesday"), encoding="utf-8")
+    real_write = tags.write
     monkeypatch.setattr(tags, "write", failing_tags)
     result = CliRunner().invoke(cli, ["--config", str(config), "make", "--date", "2026-11-21"])
     assert result.exit_code == 1 and "tagging failed" in result.output
     assert (cover.read_bytes(), feed.read_bytes()) == before
-    monkeypatch.undo()
+    # Only tags.write is put back: monkeypatch.undo() would also drop BRIEFING_HOME, and a run
+    # on another (empty) state database is refused now that the feed has episodes.
+    monkeypatch.setattr(tags, "write", real_write)
     assert _make(config, "--date", "2026-11-21").exit_code == 0
     assert cover.read_bytes() != before[0], "the next good run publishes the new cover"
 

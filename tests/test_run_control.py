@@ -52,7 +52,8 @@ name = "Lead"
 
 @pytest.mark.parametrize("toml,message", [
     ('[sources]\npaths = "sources"', "[sources].paths must be a list of paths or URLs"),
-    ('[sources]\nfeeds = []', "[sources] has unknown key 'feeds'; use paths, feed_limit, max_words, [[sources.feed]] or [[sources.page]]"),
+    ('[sources]\nfeeds = []', "[sources] has unknown key 'feeds'; use paths, feed_limit, max_words, max_articles, [[sources.feed]] or [[sources.page]]"),
+    ('[sources]\nmax_articles = 0', "[sources]: max_articles must be a whole number of 1 or more, got 0"),
     ('[sources]\nfeed_limit = 0', "[sources]: feed_limit must be a whole number of 1 or more, got 0"),
     ('[sources]\nmax_words = "many"', "[sources]: max_words must be a whole number of 1 or more, got 'many'"),
     ('[[sources.feed]]\nname = "x"', '[[sources.feed]] number 1 needs exactly one of url = "https://..." or path = "..."'),

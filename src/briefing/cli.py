@@ -12,6 +12,7 @@ import click
 
 from briefing import __version__
 from briefing.errors import BriefingError
+from briefing.safe_text import terminal_safe
 
 FORMAT = click.Choice(["text", "json"])
 
@@ -24,7 +25,12 @@ def _settings(ctx: click.Context, *, required: bool = False):
 
 
 def _fail(e: BriefingError) -> click.ClickException:
-    return click.ClickException(str(e))
+    return click.ClickException(terminal_safe(e))
+
+
+def _echo(text: str, **kw) -> None:
+    """click.echo of text that may come from a page: terminal escapes removed."""
+    click.echo(terminal_safe(text), **kw)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -101,11 +107,11 @@ def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, schedul
         # A state folder that is a file, an output folder the run may not write, a full disk:
         # the run stops before publishing, and every published file is replaced whole or not at all.
         where = f" {e.filename}" if e.filename else ""
-        raise click.ClickException(
+        raise click.ClickException(terminal_safe(
             f"cannot write{where}: {e.strerror or e}. Check that the output folder and BRIEFING_HOME "
             "(default .briefing beside briefing.toml) are writable folders on a disk with free space; "
             "the feed and earlier episodes are untouched"
-        ) from None
+        )) from None
 
     # The summary goes to stdout; skipped sources also to stderr (logged by the pipeline), so
     # `--quiet` under cron mails only what needs attention.
@@ -113,13 +119,13 @@ def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, schedul
         if quiet:
             continue
         if r.skipped:
-            click.echo(f"  skipped  {r.skipped}")
+            _echo(f"  skipped  {r.skipped}")
         elif r.omitted:
-            click.echo(f"  left out  {r.source}: {r.omitted}")
+            _echo(f"  left out  {r.source}: {r.omitted}")
         else:
             voices = ", ".join(r.voices) or "-"
             extra = f" ({r.note})" if r.note else ""
-            click.echo(f"  {r.title} — {r.words} words, {r.quotes} quotes, voices: {voices}{extra}")
+            _echo(f"  {r.title} — {r.words} words, {r.quotes} quotes, voices: {voices}{extra}")
     if result.episode is None:
         if result.skipped:
             raise click.ClickException("nothing to brief: every source was skipped; the feed is unchanged")
@@ -129,8 +135,8 @@ def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, schedul
     ep = result.episode
     minutes, seconds = divmod(int(round(ep.duration)), 60)
     if not quiet:
-        click.echo(f"{ep.mp3} ({minutes}:{seconds:02d})")
-        click.echo(f"feed: {result.feed}")
+        _echo(f"{ep.mp3} ({minutes}:{seconds:02d})")
+        _echo(f"feed: {result.feed}")
     if result.skipped:
         ctx.exit(3)
 
@@ -153,14 +159,14 @@ def clean(source: str, fmt: str) -> None:
     if fmt == "json":
         from briefing.clean import article_to_dict
 
-        click.echo(json.dumps(article_to_dict(article), ensure_ascii=False, indent=2))
+        _echo(json.dumps(article_to_dict(article), ensure_ascii=False, indent=2))
         return
     head = [article.title]
     if article.standfirst:
         head.append(article.standfirst)
     if article.byline:
         head.append(f"By {article.byline}")
-    click.echo("\n\n".join(head + [b.text for b in article.body]))
+    _echo("\n\n".join(head + [b.text for b in article.body]))
 
 
 @cli.command()
@@ -177,9 +183,9 @@ def script(ctx: click.Context, source: str, fmt: str) -> None:
     except BriefingError as e:
         raise _fail(e) from None
     if fmt == "json":
-        click.echo(json.dumps(pipeline.script_json(scripts), ensure_ascii=False, indent=2))
+        _echo(json.dumps(pipeline.script_json(scripts), ensure_ascii=False, indent=2))
     else:
-        click.echo(pipeline.script_text(scripts[0].segments, with_voices=True), nl=False)
+        _echo(pipeline.script_text(scripts[0].segments, with_voices=True), nl=False)
 
 
 @cli.command()
@@ -273,6 +279,33 @@ def cache(ctx: click.Context, clear: bool) -> None:
     state = "" if settings.cache.enabled else " (disabled in [cache])"
     click.echo(f"{store.root}{state}")
     click.echo(f"{use.entries} clips, {use.bytes / 2**20:.1f} MB of {cap}")
+
+
+@cli.group("state")
+def state_group() -> None:
+    """The state database: the record of published episodes and briefed articles."""
+
+
+@state_group.command("rebuild")
+@click.pass_context
+def state_rebuild(ctx: click.Context) -> None:
+    """Rebuild the state database from output/feed.xml and the episode folders.
+
+    For a state file that was emptied, lost or damaged: the published episodes stay in the
+    feed and their stories are not briefed again. The old file is kept beside the new one.
+    """
+    from briefing.lock import run_lock
+    from briefing.publish.rebuild import rebuild
+
+    try:
+        settings = _settings(ctx, required=True)
+        with run_lock(settings.home, settings.output):
+            done = rebuild(settings.show.base_url, settings.output, settings.state_db)
+    except BriefingError as e:
+        raise _fail(e) from None
+    if done.kept_old:
+        _echo(f"kept the old database as {done.kept_old}")
+    _echo(f"rebuilt {done.database}: {done.episodes} episodes, {done.articles} articles")
 
 
 def main() -> None:

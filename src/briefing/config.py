@@ -99,6 +99,7 @@ class Settings:
     source_specs: tuple[SourceSpec, ...] = ()
     feed_limit: int = 5
     max_words: int = 5000
+    max_articles: int = 30
     fetch: FetchSettings = field(default_factory=lambda: FetchSettings())
     cache: CacheSettings = CacheSettings()
     synthesis: SynthesisSettings = SynthesisSettings()
@@ -214,7 +215,7 @@ def from_dict(data: Mapping[str, Any], *, root: Path, config_file: Path | None =
     paths = src.get("paths", [])
     if not isinstance(paths, list) or not all(isinstance(p, str) for p in paths):
         raise ConfigError(f"{where}: [sources].paths must be a list of paths or URLs")
-    source_specs, feed_limit, max_words = _sources(src, paths, where)
+    source_specs, feed_limit, max_words, max_articles = _sources(src, paths, where)
     fetch_settings = _fetch_settings(data.get("fetch", {}), where)
 
     cast = data.get("cast", {})
@@ -269,6 +270,7 @@ def from_dict(data: Mapping[str, Any], *, root: Path, config_file: Path | None =
         source_specs=source_specs,
         feed_limit=feed_limit,
         max_words=max_words,
+        max_articles=max_articles,
         fetch=fetch_settings,
         cache=_cache_settings(data.get("cache", {}), f"{where}: [cache]"),
         synthesis=_synthesis_settings(data.get("synthesis", {}), f"{where}: [synthesis]"),
@@ -289,17 +291,45 @@ def _feed_settings(cfg: Any, where: str) -> FeedSettings:
     return FeedSettings(**values)
 
 
-def _sources(src: Mapping, paths: list[str], where: str) -> tuple[tuple[SourceSpec, ...], int, int]:
-    """[sources]: paths, [[sources.feed]] and [[sources.page]] entries, feed_limit, max_words."""
-    known = {"paths", "feed", "page", "feed_limit", "max_words"}
+def check_output(settings: Settings) -> None:
+    """Refuse an output folder that is also a source; warn when it is outside the show folder.
+
+    Output in a sources folder, or a source inside output, reads the feed and the transcripts
+    back as articles. Output outside the show folder is allowed (a web server's folder) but is
+    said, since the feed's links only work where base_url serves that folder.
+    """
+    import logging
+
+    output = settings.output.resolve()
+    where = settings.config_file or "configuration"
+    for spec in settings.source_specs or tuple(SourceSpec(p) for p in settings.sources):
+        if spec.is_url:
+            continue
+        path = Path(spec.location).expanduser()
+        path = (path if path.is_absolute() else settings.root / path).resolve()
+        if path == output or path.is_relative_to(output):
+            raise ConfigError(
+                f"{where}: [show].output ({output}) is also a source ({spec.location}): the feed and "
+                "transcripts would be read back as articles. Point [show].output at a folder of its "
+                "own, or the source elsewhere")
+    if not output.is_relative_to(settings.root.resolve()):
+        logging.getLogger("briefing.config").warning(
+            "[show].output (%s) is outside the show folder (%s): check that %s serves that folder "
+            "and that it holds this show's episodes only", output, settings.root, settings.show.base_url)
+
+
+def _sources(src: Mapping, paths: list[str], where: str) -> tuple[tuple[SourceSpec, ...], int, int, int]:
+    """[sources]: paths, [[sources.feed]] and [[sources.page]] entries, feed_limit, max_words, max_articles."""
+    known = {"paths", "feed", "page", "feed_limit", "max_words", "max_articles"}
     unknown = sorted(set(src) - known)
     if unknown:
         raise ConfigError(
             f"{where}: [sources] has unknown key {unknown[0]!r}; use paths, feed_limit, max_words, "
-            f"[[sources.feed]] or [[sources.page]]"
+            f"max_articles, [[sources.feed]] or [[sources.page]]"
         )
     feed_limit = _positive_int(src, "feed_limit", 5, f"{where}: [sources]")
     max_words = _positive_int(src, "max_words", 5000, f"{where}: [sources]")
+    max_articles = _positive_int(src, "max_articles", 30, f"{where}: [sources]")
     specs: list[SourceSpec] = [SourceSpec(p) for p in paths]
     for kind in ("feed", "page"):
         entries = src.get(kind, [])
@@ -325,7 +355,7 @@ def _sources(src: Mapping, paths: list[str], where: str) -> tuple[tuple[SourceSp
                 raise ConfigError(f"{here}: name must be a non-empty string, got {name!r}")
             limit = _positive_int(entry, "limit", None, here) if kind == "feed" else None
             specs.append(SourceSpec(location.strip(), kind, limit, name.strip() if name else None))
-    return tuple(specs), feed_limit, max_words
+    return tuple(specs), feed_limit, max_words, max_articles
 
 
 def _positive_int(section: Mapping, key: str, default: Any, where: str) -> Any:

@@ -16,6 +16,8 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from briefing.safe_text import terminal_safe
+
 # syslog priorities for sd-daemon(3) prefixes
 _PRIORITY = {logging.DEBUG: 7, logging.INFO: 6, logging.WARNING: 4, logging.ERROR: 3, logging.CRITICAL: 2}
 
@@ -31,6 +33,16 @@ class _Stderr(logging.StreamHandler):
     def stream(self, value) -> None:
         pass
 
+    def emit(self, record: logging.LogRecord) -> None:
+        # On a terminal a progress bar may be drawn on the current line without a line feed:
+        # a log line starts by clearing it, and the bar redraws below at its next step.
+        try:
+            if self.stream.isatty():
+                self.stream.write("\r\x1b[K")
+        except (AttributeError, ValueError, OSError):
+            pass
+        super().emit(record)
+
 
 class Formatter(logging.Formatter):
     def __init__(self, journal: bool):
@@ -41,6 +53,8 @@ class Formatter(logging.Formatter):
         message = " ".join(record.getMessage().split("\n"))  # one event, one line
         if record.exc_info:
             message += " | " + self.formatException(record.exc_info).replace("\n", " | ")
+        # Messages quote page titles and file names: no escape sequence reaches the terminal.
+        message = terminal_safe(message)
         if self.journal:
             return f"<{_PRIORITY.get(record.levelno, 6)}>{message}"
         return f"briefing: {record.levelname.lower()}: {message}"

@@ -19,15 +19,16 @@ from briefing.audio.episode import Mp3Settings, Tags, finishing_key, write_mp3
 from briefing.audio.loudness import normalize as normalize_loudness
 from briefing.audio.tags import comment_for
 from briefing.clean import clean
-from briefing.config import Settings
+from briefing.config import Settings, check_output
 from briefing.errors import BriefingError, EngineError, SourceError
 from briefing.lock import run_lock
 from briefing.logs import timed
 from briefing.models import Article, Audio, Episode, Script, SourceSpec
-from briefing.publish import artwork, episode as published
+from briefing.publish import artwork, episode as published, feed
+from briefing.safe_text import safe_url
 from briefing.script import episode as running_order
 from briefing.script.cast import assign_voices
-from briefing.script.episode import Planned, cap_words, script_json, script_text, spoken_date
+from briefing.script.episode import Planned, cap_words, chapter_progress, script_json, script_text, spoken_date
 from briefing.script.normalize import spoken
 from briefing.script.segment import segment
 from briefing.sources.fetch import Fetcher, FetchOptions
@@ -102,7 +103,7 @@ def load_article(source: str | SourceSpec) -> Article:
     """Read and clean one source (steps 1 and 2, for `briefing clean` and `briefing script`)."""
     doc = read(source)
     article = clean(doc)
-    return replace(article, source=doc.source, url=article.url or doc.url)
+    return replace(article, source=doc.source, url=safe_url(article.url or doc.url))
 
 
 def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date) -> tuple[list[Article], list[ArticleReport]]:
@@ -110,8 +111,14 @@ def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date) ->
     reports: list[ArticleReport] = []
     articles: list[Article] = []
     hashes: dict[str, str] = {}
+    over_cap = 0
     with Fetcher(fetch_options(settings)) as fetcher, state.connect(settings.state_db) as conn:
         for item in gather(specs, fetcher, feed_limit=settings.feed_limit):
+            if len(articles) >= settings.max_articles:
+                over_cap += 1
+                reports.append(ArticleReport(item.label, omitted=f"over the cap of {settings.max_articles} "
+                                                                 "articles a run ([sources].max_articles)"))
+                continue
             if item.duplicate_of:
                 reports.append(ArticleReport(item.label, omitted=f"listed twice (same link as {item.duplicate_of})"))
                 continue
@@ -120,7 +127,7 @@ def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date) ->
                     raise item.error
                 doc = item.document
                 article = clean(doc)
-                article = replace(article, source=doc.source, url=article.url or doc.url)
+                article = replace(article, source=doc.source, url=safe_url(article.url or doc.url))
             except SourceError as e:
                 log.warning("skipped %s: %s", item.label, e.reason)
                 reports.append(ArticleReport(item.label, skipped=f"{item.label}: {e.reason}"))
@@ -141,6 +148,9 @@ def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date) ->
                 log.warning("%s: %s", item.label, note)
             articles.append(article)
             reports.append(ArticleReport(article.source, article.title, article.words, note=note))
+    if over_cap:
+        log.warning("%d more article%s left out: over [sources].max_articles = %d", over_cap,
+                    "s" if over_cap > 1 else "", settings.max_articles)
     return articles, reports
 
 
@@ -161,7 +171,8 @@ def render(settings: Settings, planned: Sequence[Planned], *, progress: Progress
     options = speech_options(settings)
     jobs = [Job(p.segment.spoken, voice_for(options, p.segment.voice)) for p in planned]
     with timed("speak"):
-        clips = synthesize_for(options, jobs, progress=progress, meanwhile=speedups.finishing_imports)
+        clips = synthesize_for(options, jobs, progress=chapter_progress(planned, progress, log),
+                               meanwhile=speedups.finishing_imports)
     # Clips stay 16-bit until assembly writes them into the one float32 track.
     pieces = [
         Piece(Audio(clip.pcm, clip.sample_rate), p.pause_ms, p.segment.text, p.segment.speaker, p.chapter, p.url)
@@ -210,10 +221,13 @@ def make(
     # Checked before anything is synthesized, so a wrong cover fails fast.
     if settings.show.image:
         artwork.check_image(settings.show.image)
+    check_output(settings)
     specs = expand(list(sources) if sources else list(settings.source_specs or settings.sources), settings.root)
     if not specs:
         raise BriefingError("no sources to read. Name files or URLs, or list them in [sources].paths of briefing.toml")
     with run_lock(settings.home, settings.output, wait=wait):
+        # The state is the published record: never brief on one that lost the feed's episodes.
+        state.check_record(settings.state_db, settings.output / feed.FEED_NAME)
         # A re-run of a day mostly finds its clips cached: it would only wait for a model it does not use.
         first_run = not state.has_episode(settings.state_db, day.isoformat())
         preloading = speedups.start_engine_preload(speech_options(settings)) if first_run else None

@@ -3,6 +3,11 @@
 Migrations are numbered and append-only (as `llm` keeps its logs database): a database made by
 any earlier version is brought forward, never rebuilt. The feed is rebuilt from this state, so
 re-running `briefing make` is always safe.
+
+The database is the published record: a run with it emptied, replaced or lost would drop every
+published episode from the feed and brief old stories again. `check_record` refuses that when
+feed.xml already lists episodes; `briefing state rebuild` (rebuild.py) makes the record again
+from feed.xml and the episode folders.
 """
 
 from __future__ import annotations
@@ -18,8 +23,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from briefing.errors import BriefingError
+
 if TYPE_CHECKING:
     from briefing.models import Article
+
+REBUILD_HINT = ("restore it from a backup, or run `briefing state rebuild` to rebuild it from "
+                "feed.xml and the episode folders")
+
+
+class StateError(BriefingError):
+    """The state database is unreadable, or does not match the published feed."""
 
 # Append only: never edit a migration that has shipped; add the next one.
 MIGRATIONS: tuple[str, ...] = (
@@ -80,18 +94,96 @@ def migrate(conn: sqlite3.Connection) -> None:
             conn.execute(f"PRAGMA user_version = {number}")
 
 
+def unreadable(path: Path, e: Exception) -> StateError:
+    return StateError(f"{path} is not a readable state database ({e}): {REBUILD_HINT}")
+
+
 @contextmanager
 def connect(path: Path) -> Iterator[sqlite3.Connection]:
     path.parent.mkdir(parents=True, exist_ok=True)
     # WAL journaling keeps the database whole if a run is killed mid-write.
     conn = sqlite3.connect(path, timeout=30)
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        migrate(conn)
-        yield conn
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            migrate(conn)
+        except sqlite3.OperationalError:
+            raise  # locked, read-only, disk full: not damage
+        except sqlite3.DatabaseError as e:  # "file is not a database", "malformed"
+            raise unreadable(path, e) from None
+        try:
+            yield conn
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as e:
+            raise unreadable(path, e) from None
     finally:
         conn.close()
+
+
+def feed_guids(feed_xml: Path) -> set[str]:
+    """The guids of the episodes feed.xml lists (none if it is missing or unreadable)."""
+    if not feed_xml.is_file():
+        return set()
+    from lxml import etree
+
+    try:
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+        root = etree.parse(str(feed_xml), parser).getroot()
+    except (etree.XMLSyntaxError, OSError):
+        return set()
+    return {g.text.strip() for g in root.iterfind("channel/item/guid") if g.text and g.text.strip()}
+
+
+def _check_files(path: Path, output: Path, mp3s: list[str]) -> None:
+    """Refuse a record whose episodes are none of them in `output` (the folder was moved)."""
+    missing = [m for m in mp3s if not (output / m).is_file()]
+    if mp3s and len(missing) == len(mp3s):
+        raise StateError(
+            f"{path} records {len(mp3s)} episode{'s' if len(mp3s) != 1 else ''}, but none is in {output} "
+            f"(no {output / missing[0]}): if [show].output was changed, move the episode folders and "
+            "feed.xml there or set it back; the feed would list files that are not there")
+    if missing:
+        import logging
+
+        logging.getLogger("briefing.state").warning(
+            "%d recorded episode%s not in %s (%s): the feed lists %s until retention drops %s",
+            len(missing), "s are" if len(missing) > 1 else " is", output, ", ".join(missing[:3]),
+            "them" if len(missing) > 1 else "it", "them" if len(missing) > 1 else "it")
+
+
+def check_record(path: Path, feed_xml: Path) -> None:
+    """Refuse a state database that is unreadable, or knows none of the episodes feed.xml lists.
+
+    A run on such a database would re-brief old stories and rebuild the feed without the
+    published episodes, leaving their files orphaned.
+    """
+    published = feed_guids(feed_xml)
+    if path.is_file() and path.stat().st_size > 0:
+        try:
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+            try:
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+                rows = conn.execute("SELECT guid, mp3 FROM episodes").fetchall() if "episodes" in tables else []
+                known = {guid for guid, _ in rows}
+            finally:
+                conn.close()
+        except sqlite3.OperationalError:
+            raise
+        except sqlite3.DatabaseError as e:
+            raise unreadable(path, e) from None
+        _check_files(path, feed_xml.parent, [mp3 for _, mp3 in rows])
+        if not published or known & published:
+            return
+        what = "records none of the episodes" if known else "has no episodes, but"
+    elif not published:
+        return
+    else:
+        what = "is empty, but" if path.exists() else "is missing, but"
+    n = len(published)
+    raise StateError(f"{path} {what} {feed_xml} lists {n} published episode{'s' if n != 1 else ''}: "
+                     f"{REBUILD_HINT}")
 
 
 def has_episode(path: Path, date: str) -> bool:
@@ -119,6 +211,16 @@ def episodes(conn: sqlite3.Connection) -> list[EpisodeRow]:
         "FROM episodes ORDER BY date DESC"
     ).fetchall()
     return [_row(r) for r in rows]
+
+
+def restore_episode(conn: sqlite3.Connection, row: EpisodeRow) -> None:
+    """Record `row` exactly as given (guid, number, first date): for rebuilding the record."""
+    with conn:
+        conn.execute(
+            "INSERT OR REPLACE INTO episodes VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (row.date, row.guid, row.title, row.mp3, row.size, row.duration, row.published, row.number,
+             json.dumps(row.notes), json.dumps(row.files)),
+        )
 
 
 def upsert_episode(conn: sqlite3.Connection, row: EpisodeRow) -> EpisodeRow:
@@ -195,6 +297,15 @@ def briefed_on(conn: sqlite3.Connection, article: Article, *, other_than: str) -
         (digest, other_than),
     ).fetchone()
     return row[0] if row else None
+
+
+def record_hashes(conn: sqlite3.Connection, date: str, entries: list[tuple[str, str, str, str]]) -> None:
+    """Record (url or path, hash, title, source) as briefed on `date`: for rebuilding the record."""
+    with conn:
+        conn.executemany(
+            "INSERT OR REPLACE INTO articles (url, hash, title, episode_date, source) VALUES (?,?,?,?,?)",
+            [(url, digest, title, date, source) for url, digest, title, source in entries],
+        )
 
 
 def record_articles(conn: sqlite3.Connection, date: str, articles: list[Article]) -> None:

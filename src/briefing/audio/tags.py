@@ -13,7 +13,7 @@ from pathlib import Path
 
 from briefing.errors import AudioError
 from briefing.models import Chapter
-from briefing.safe_text import one_line, xml_safe
+from briefing.safe_text import one_line, safe_url, xml_safe
 
 TOC_ID = "toc"
 
@@ -73,8 +73,8 @@ def write(
     ids = [f"chp{i}" for i in range(len(chapters))]
     for cid, ch in zip(ids, chapters):
         sub = [TIT2(encoding=3, text=one_line(ch.title))]
-        if ch.url:
-            sub.append(WXXX(encoding=3, desc="", url=ch.url))
+        if safe_url(ch.url):
+            sub.append(WXXX(encoding=3, desc="", url=safe_url(ch.url)))
         # Byte offsets 0xFFFFFFFF mean "not given": players seek by time.
         tags.add(CHAP(element_id=cid, start_time=_ms(ch.start), end_time=_ms(ch.end),
                       start_offset=0xFFFFFFFF, end_offset=0xFFFFFFFF, sub_frames=sub))
@@ -112,7 +112,7 @@ def comment_for(articles) -> str:
         line = one_line(a.title)
         if a.byline:
             line += f" — by {one_line(a.byline)}"
-        if a.url:
-            line += f" ({a.url})"
+        if safe_url(a.url):
+            line += f" ({safe_url(a.url)})"
         lines.append(line)
     return "In this briefing:\n" + "\n".join(lines) if lines else ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import dataclasses
+import logging
 import re
 import zlib
 
@@ -18,6 +19,9 @@ from briefing.clean.html import clean_html
 from briefing.clean.text import clean_text
 from briefing.errors import NoArticleFound, SourceError
 from briefing.models import Article, Document
+from briefing.safe_text import safe_url, terminal_safe
+
+log = logging.getLogger("briefing.clean")
 
 __all__ = ["clean", "decode", "article_to_dict"]
 
@@ -41,8 +45,21 @@ def clean(doc: Document) -> Article:
     if not text.strip():
         raise NoArticleFound(doc.source, "the file is empty")
     if doc.kind == "text":
-        return clean_text(text, source=doc.source, url=doc.url)
-    return clean_html(text, source=doc.source, url=doc.url)
+        return _safe_link(clean_text(text, source=doc.source, url=doc.url))
+    return _safe_link(clean_html(text, source=doc.source, url=doc.url))
+
+
+def _safe_link(article: Article) -> Article:
+    """The article with its link made a well-formed http(s) URL, or dropped with a warning.
+
+    The link comes from the page itself (`og:url`, the canonical link) and is published as a
+    chapter link, an ID3 WXXX frame and in the show notes, so a `javascript:` one must go.
+    """
+    url = safe_url(article.url)
+    if article.url and url is None:
+        log.warning("%s: dropped its link %s: not a well-formed http(s) URL",
+                    article.source, ascii(article.url[:200]))
+    return article if url == article.url else dataclasses.replace(article, url=url)
 
 
 _HTML_HEAD_RE = re.compile(rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>]|head[\s>])", re.IGNORECASE | re.DOTALL)
@@ -156,7 +173,7 @@ def decode(doc: Document) -> str:
         try:
             text = content.decode("utf-8")
         except UnicodeDecodeError:
-            text = None
+            text = _mostly_utf8(content, doc.source)
     if text is None and declared:
         try:
             text = content.decode(declared)
@@ -166,6 +183,8 @@ def decode(doc: Document) -> str:
         try:
             text = content.decode("utf-8")
         except UnicodeDecodeError:
+            text = _mostly_utf8(content, doc.source)
+        if text is None:
             # Detect on a bounded sample, then decode the whole page with that guess.
             codec = _detect(content) or "cp1252"
             text = content.decode(codec, "replace")
@@ -176,6 +195,34 @@ def decode(doc: Document) -> str:
             text = content.decode(codec, "replace")
     if _control_share(text) > rules.MAX_CONTROL_SHARE:
         raise SourceError(doc.source, "this looks like a binary file, not a web page or text; give the article's HTML page or its text")
+    return _without_controls(text)
+
+
+# C0 controls but tab and line feed, DEL and C1 controls: none is text, a NUL makes the
+# speech engine fail ("embedded null character") and a terminal escape sequence would reach
+# the producer's terminal in a headline (it goes whole, not just its ESC). Carriage returns,
+# form feeds and vertical tabs end lines, so they become line feeds (CRLF as one).
+_LINE_CONTROLS = re.compile("\r\n?|[\x0b\x0c]")
+
+
+def _without_controls(text: str) -> str:
+    return terminal_safe(_LINE_CONTROLS.sub("\n", text))
+
+
+def _mostly_utf8(content: bytes, source: str) -> str | None:
+    """`content` as UTF-8 with its few invalid bytes replaced, if it is almost all valid UTF-8.
+
+    One stray byte in a UTF-8 article must not make the whole file decode as a legacy code
+    page (curly quotes then read as other letters and quotes lose their voices). A legacy
+    8-bit file has almost no valid multi-byte UTF-8 sequences, so the test is their share.
+    """
+    text = content.decode("utf-8", "replace")
+    bad = text.count("\ufffd") - content.count("\ufffd".encode())
+    good = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
+    if bad <= 0 or good < rules.MOSTLY_UTF8_RATIO * bad:
+        return None
+    log.warning("%s: %d byte%s not valid UTF-8; read as UTF-8 with %s replaced", source, bad,
+                "s are" if bad > 1 else " is", "them" if bad > 1 else "it")
     return text
 
 

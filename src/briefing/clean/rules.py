@@ -44,6 +44,11 @@ BINARY_SIGNATURES: tuple[tuple[bytes, str], ...] = (
 # Share of control characters (other than tab/newline/CR/form feed) above which decoded
 # "text" is taken to be binary. Text in any real encoding has next to none; binary has many.
 MAX_CONTROL_SHARE = 0.02
+# Bytes that are not valid UTF-8 are taken as a few stray bytes in a UTF-8 file (replaced, with
+# a warning) when valid non-ASCII characters outnumber them this many times. A legacy 8-bit
+# file has next to no valid multi-byte sequences (its accented letters and curly quotes are
+# single bytes that UTF-8 rejects), so 10 to 1 keeps both kinds apart with a wide margin.
+MOSTLY_UTF8_RATIO = 10
 
 # --- HTML: elements dropped before extraction ---------------------------------------------
 

@@ -17,7 +17,7 @@ from feedgen.ext.base import BaseEntryExtension, BaseExtension
 
 from briefing import atomic
 from briefing.config import Show
-from briefing.safe_text import one_line, xml_safe
+from briefing.safe_text import one_line, safe_url, xml_safe
 from briefing.state import EpisodeRow
 from briefing.publish.transcript import CHAPTERS_TYPE, TRANSCRIPT_TYPE
 
@@ -80,20 +80,16 @@ class PodcastIndexEntryExtension(BaseEntryExtension):
         return item
 
 
-def _is_web(url: str | None) -> bool:
-    return bool(url) and url.lower().startswith(("http://", "https://"))
-
-
 def show_notes(row: EpisodeRow) -> str:
     """HTML show notes: every article with its source link and byline."""
     items = []
     for a in row.notes:
         title = html.escape(one_line(a.get("title")) or "Untitled", quote=False)
-        url = a.get("url")
-        line = f'<a href="{html.escape(url)}">{title}</a>' if _is_web(url) else title
+        url = safe_url(a.get("url"))  # links stored by older runs are checked again here
+        line = f'<a href="{html.escape(url)}">{title}</a>' if url else title
         if a.get("byline"):
             line += " — by " + html.escape(one_line(a["byline"]), quote=False)
-        if _is_web(url):
+        if url:
             line += f" (<a href=\"{html.escape(url)}\">{html.escape(url, quote=False)}</a>)"
         items.append(f"<li>{line}</li>")
     if not items:
@@ -108,8 +104,8 @@ def show_notes_text(row: EpisodeRow) -> str:
         line = one_line(a.get("title")) or "Untitled"
         if a.get("byline"):
             line += " — by " + one_line(a["byline"])
-        if _is_web(a.get("url")):
-            line += "\n" + a["url"]
+        if safe_url(a.get("url")):
+            line += "\n" + safe_url(a["url"])
         lines.append(line)
     return "In this briefing:\n\n" + "\n\n".join(lines) if lines else one_line(row.title)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from briefing import atomic
 from briefing.models import Chapter, Cue
-from briefing.safe_text import one_line
+from briefing.safe_text import one_line, safe_url
 
 # https://github.com/Podcastindex-org/podcast-namespace/blob/main/chapters/jsonChapters.md
 CHAPTERS_VERSION = "1.2.0"
@@ -59,8 +59,8 @@ def chapters_doc(chapters: Sequence[Chapter], *, title: str = "", podcast: str =
     items = []
     for ch in chapters:
         item: dict = {"startTime": round(ch.start, 3), "endTime": round(ch.end, 3), "title": one_line(ch.title)}
-        if ch.url:
-            item["url"] = ch.url
+        if safe_url(ch.url):
+            item["url"] = safe_url(ch.url)
         items.append(item)
     doc: dict = {"version": CHAPTERS_VERSION}
     if title:

@@ -7,12 +7,14 @@ Out: `Planned` segments in the order they are heard, with chapter starts.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date as Date
 from typing import NamedTuple
 
 from briefing.models import Article, Script, Segment
+from briefing.state import content_hash
 
 # Up to this many headlines are read as one list ("Today: A; B; and C."); more are read one
 # sentence each, as a newsreader reads the headlines: a list of ten is a 50-word sentence that
@@ -100,6 +102,28 @@ def plan(scripts: Sequence[Script], day: Date, show: Show, spoken: Callable[[str
     return out
 
 
+def chapter_progress(planned: Sequence[Planned], progress: Callable[[int, int], None] | None,
+                     log: logging.Logger) -> Callable[[int, int], None]:
+    """`progress`, plus a log line as each chapter (intro, article, outro) is spoken.
+
+    A run of many articles otherwise shows one bar for minutes. Clips finish roughly in
+    order, so a chapter counts as spoken when that many clips are done."""
+    starts = [(i, p.chapter) for i, p in enumerate(planned) if p.chapter]
+    ends = [(starts[k + 1][0] if k + 1 < len(starts) else len(planned), chapter)
+            for k, (_, chapter) in enumerate(starts)]
+    spoken = 0
+
+    def report(done: int, total: int) -> None:
+        nonlocal spoken
+        while spoken < len(ends) and done >= ends[spoken][0]:
+            spoken += 1
+            log.info("spoken %d/%d: %s", spoken, len(ends), ends[spoken - 1][1])
+        if progress:
+            progress(done, total)
+
+    return report
+
+
 def cap_words(article: Article, max_words: int) -> tuple[Article, str | None]:
     """The article cut after the paragraph that reaches `max_words`, and a note saying so."""
     total = article.words
@@ -133,7 +157,8 @@ def script_json(scripts: Sequence[Script], planned: Sequence[Planned] | None = N
         "segments": [seg_dict(p.segment) for p in planned],
         "articles": [
             {"title": sc.article.title, "byline": sc.article.byline, "url": sc.article.url,
-             "source": sc.article.source, "words": sc.article.words, "quotes": sc.quotes}
+             "source": sc.article.source, "words": sc.article.words, "quotes": sc.quotes,
+             "hash": content_hash(sc.article)}  # lets `briefing state rebuild` restore the record
             for sc in scripts
         ],
     }

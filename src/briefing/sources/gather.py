@@ -56,7 +56,10 @@ def expand(names: Sequence[str | SourceSpec], root: Path) -> list[SourceSpec]:
             path = root / path
         if path.is_dir() and spec.kind != "feed":
             for child in sorted(path.iterdir()):
-                if child.is_file() and child.suffix.lower() in ARTICLE_SUFFIXES | FEED_SUFFIXES:
+                # A dangling or looping link is listed too, so the run names it instead of
+                # passing over it in silence.
+                readable = child.is_file() or (child.is_symlink() and not child.exists())
+                if readable and child.suffix.lower() in ARTICLE_SUFFIXES | FEED_SUFFIXES:
                     kind: SourceKind = "auto" if child.suffix.lower() in FEED_SUFFIXES else spec.kind
                     specs.append(SourceSpec(str(child), kind, spec.limit, spec.name))
         else:
@@ -67,6 +70,8 @@ def expand(names: Sequence[str | SourceSpec], root: Path) -> list[SourceSpec]:
 def read_file(location: str) -> bytes:
     path = Path(location)
     if not path.exists():
+        if path.is_symlink():
+            raise SourceError(location, _broken_link(path))
         raise SourceError(location, "file not found. Check the path")
     if path.is_dir():
         raise SourceError(location, "is a folder; name the files in it, or list the folder in [sources].paths")
@@ -77,6 +82,22 @@ def read_file(location: str) -> bytes:
         return path.read_bytes()
     except OSError as e:
         raise SourceError(location, f"cannot read file: {e.strerror}") from e
+
+
+def _broken_link(path: Path) -> str:
+    """Why the symlink `path` leads to no file: a loop, or a target that is not there."""
+    import os
+
+    try:
+        path.resolve(strict=True)
+    except RuntimeError:  # Python 3.11-3.12 raise this for a loop
+        return "is a symlink loop (the link leads back to itself); fix or remove the link"
+    except OSError as e:
+        import errno
+
+        if e.errno == errno.ELOOP:
+            return "is a symlink loop (the link leads back to itself); fix or remove the link"
+    return f"is a symlink to {os.readlink(path)}, which does not exist; fix or remove the link"
 
 
 def _file_kind(path: Path, content: bytes) -> str:
