@@ -15,6 +15,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
+from briefing import engines
 from briefing.engines import Voice
 from briefing.errors import ConfigError
 from briefing.sources import SourceSpec
@@ -220,12 +221,22 @@ def from_dict(data: Mapping[str, Any], *, root: Path, config_file: Path | None =
         )
     default_engine = cast.get("engine", "piper")
     voices_cfg = data.get("voices", {})
+    shared = data.get("engines", {})  # [engines.NAME]: options every voice of that engine shares
+    if not isinstance(shared, Mapping) or not all(isinstance(v, Mapping) for v in shared.values()):
+        raise ConfigError(f"{where}: [engines] must hold one table per engine, such as [engines.openai]")
     voices: dict[str, Voice] = {}
     for name in (narrator, *quotes):
         cfg = dict(voices_cfg.get(name, {}))
         engine = cfg.pop("engine", default_engine)
-        if isinstance(cfg.get("model"), str) and cfg["model"]:
-            # A voice model named relative to briefing.toml, like every other path in it.
+        if not isinstance(engine, str) or not engines.known(engine):
+            raise ConfigError(
+                f"{where}: [voices.{name}] engine {engine!r} is not installed; installed engines: "
+                f"{', '.join(engines.available())}. Fix the name or install the package that provides it"
+            )
+        cfg = {**shared.get(engine, {}), **cfg}
+        if engine == "piper" and isinstance(cfg.get("model"), str) and cfg["model"]:
+            # A voice model named relative to briefing.toml, like every other path in it
+            # (only Piper's: for a speech server, `model` is a name such as "tts-1").
             cfg["model"] = str((root / Path(cfg["model"]).expanduser()).resolve())
         voices[name] = Voice(name=name, engine=engine, options=MappingProxyType(cfg))
 
