@@ -192,14 +192,22 @@ def script(ctx: click.Context, source: str, fmt: str) -> None:
               help="Write one WAV per cast voice speaking the same passage into this folder.")
 @click.pass_context
 def voices(ctx: click.Context, demo_dir: Path | None) -> None:
-    """Show the cast (narrator and quote voices) and the engine behind each."""
+    """Show the cast (narrator and quote voices), the engine behind each and whether it is
+    ready (model present, server reachable, key set), then every installed engine."""
+    from briefing import engines
     from briefing import voices as cast_voices
 
     try:
         settings = _settings(ctx)
         for role, voice in cast_voices.describe(settings):
             opts = ", ".join(f"{k}={v}" for k, v in voice.options.items())
-            click.echo(f"{role:<10} {voice.name:<8} {voice.engine}" + (f"  ({opts})" if opts else ""))
+            ready, note = engines.readiness(voice)
+            state = "ready" if ready else "NOT READY"
+            click.echo(f"{role:<10} {voice.name:<8} {voice.engine:<8} {state}: {note}"
+                       + (f"  ({opts})" if opts else ""))
+        click.echo("engines:")
+        for engine_id in engines.available():
+            click.echo(f"  {engine_id:<10} {engines.origin(engine_id)}")
         if demo_dir:
             paths = cast_voices.write_demo(settings, demo_dir)
             click.echo(f"wrote {len(paths)} files to {demo_dir}")

@@ -189,7 +189,7 @@ def readiness(voice: Voice) -> tuple[bool, str]:
         return False, f"engine failed to load: {e}"
     check = getattr(engine, "readiness", None)
     if check is None:
-        return True, "no readiness check" if voice.engine not in _BUILTIN else "ready"
+        return True, "nothing to check" if voice.engine not in _BUILTIN else "nothing needed"
     try:
         return check(voice)
     except EngineError as e:

