@@ -15,9 +15,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from briefing import engines
+from briefing import engines, lexicon
 from briefing.engines import Voice
 from briefing.errors import ConfigError
+from briefing.lexicon import Lexicon
 from briefing.sources import SourceSpec
 
 CONFIG_NAME = "briefing.toml"
@@ -95,6 +96,7 @@ class Settings:
     fetch: FetchSettings = field(default_factory=lambda: FetchSettings())
     cache: CacheSettings = CacheSettings()
     synthesis: SynthesisSettings = SynthesisSettings()
+    lexicon: Lexicon = Lexicon()  # [pronounce] and pronunciations.toml
 
     @property
     def cast(self) -> tuple[Voice, ...]:
@@ -274,6 +276,7 @@ def from_dict(data: Mapping[str, Any], *, root: Path, config_file: Path | None =
         fetch=fetch_settings,
         cache=_cache_settings(data.get("cache", {}), f"{where}: [cache]"),
         synthesis=_synthesis_settings(data.get("synthesis", {}), f"{where}: [synthesis]"),
+        lexicon=lexicon.load(data, root, where),
     )
 
 

@@ -73,7 +73,15 @@ def script_articles(settings: Settings, articles: Sequence[Article]) -> list[Scr
 
     segmented = [segment(a) for a in articles]
     cast = assign_voices(segmented, settings.narrator, settings.quote_voices)
-    return [Script(a, tuple(s)) for a, s in zip(articles, cast)]
+    return [Script(a, tuple(_pronounced(settings, seg) for seg in s)) for a, s in zip(articles, cast)]
+
+
+def _pronounced(settings: Settings, seg: Segment) -> Segment:
+    # issue 23: the show's [pronounce] lexicon, once the voice (and so the engine) is known.
+    from briefing.lexicon import respoken
+
+    voice = settings.voices.get(seg.voice)
+    return respoken(settings.lexicon, seg, voice.engine, settings.show.language) if voice else seg
 
 
 def _spoken(text: str, language: str) -> str:
@@ -114,7 +122,8 @@ def outro_text(settings: Settings, day: Date) -> str:
 
 
 def _narration(settings: Settings, text: str) -> Segment:
-    return Segment("narrator", text, _spoken(text, settings.show.language), None, settings.narrator, -1)
+    seg = Segment("narrator", text, _spoken(text, settings.show.language), None, settings.narrator, -1)
+    return _pronounced(settings, seg)  # issue 23: headlines in the intro say names as the lexicon does
 
 
 def plan(settings: Settings, scripts: Sequence[Script], day: Date) -> list[tuple[Segment, int, str | None, str | None]]:

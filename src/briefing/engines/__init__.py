@@ -64,6 +64,8 @@ class Engine(Protocol):
     #       `threads` is given (the local pool's threads per model), load the models. A run
     #       calls it on a background thread while it reads its sources, so the
     #       first clip does not wait (synth.preload);
+    #   phonemes(ipa) -> str  the text form the engine reads as raw phonemes (Piper: "[[...]]"),
+    #       for the lexicon's IPA; engines without it get the respelling;
     #   readiness(voice) -> (ready, note)  whether `voice` can be spoken now (its model on
     #       disk, its server reachable, its key set), for `briefing voices`; cheap, no synthesis.
 

@@ -361,6 +361,11 @@ class PiperEngine:
         finally:
             _SHRINKING.on = False
 
+    def phonemes(self, ipa: str) -> str:
+        """IPA in the text as Piper reads raw phonemes: `[[ ... ]]`, passed by its phonemizer
+        to the model as they are (espeak-ng never sees them)."""
+        return f"[[{ipa}]]"
+
     def readiness(self, voice: Voice) -> tuple[bool, str]:
         """The voice's model and its config on disk (nothing is loaded)."""
         try:
