@@ -94,6 +94,9 @@ def test_a_plugin_engine_is_listed_and_speaks(tmp_path):
         words = len(__import__("briefing.voices", fromlist=["PASSAGE"]).PASSAGE.split())
         assert w.getframerate() == 16000
         assert w.getnframes() == words * (2400 + 800)
+    said = run(site, "--config", str(show), "say", "three beeps here", "--voice", "low", "-o", "beeps.wav", cwd=tmp_path)
+    assert said.returncode == 0, said.stderr
+    assert said.stdout == "beeps.wav (0.6 s, voice low)\n"
 
 
 def test_without_the_plugin_its_engine_is_a_config_error(tmp_path):

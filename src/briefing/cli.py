@@ -216,6 +216,39 @@ def voices(ctx: click.Context, demo_dir: Path | None) -> None:
 
 
 @cli.command()
+@click.argument("text")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the clip to this .wav or .mp3 file (default: play it).")
+@click.option("--voice", "voice_name", metavar="NAME", help="A voice of the cast (default: the narrator).")
+@click.option("--spoken", "show_spoken", is_flag=True,
+              help="Print the text the engine will be given (after normalisation and the lexicon) and stop.")
+@click.pass_context
+def say(ctx: click.Context, text: str, out: Path | None, voice_name: str | None, show_spoken: bool) -> None:
+    """Speak TEXT with the show's voices and [pronounce] lexicon, to hear a fix at once.
+
+    Plays the clip when a player is found (ffplay, afplay, paplay, aplay, mpv), or writes it
+    with -o FILE.wav / FILE.mp3.
+    """
+    from briefing import voices as cast_voices
+
+    try:
+        settings = _settings(ctx)
+        voice = cast_voices.cast_voice(settings, voice_name)
+        if show_spoken:
+            click.echo(cast_voices.spoken_line(settings, text, voice))
+            return
+        audio = cast_voices.say(settings, text, voice)
+        if out is not None:
+            cast_voices.write_audio(out, audio, settings.audio.bitrate)
+            click.echo(f"{out} ({audio.seconds:.1f} s, voice {voice.name})")
+        else:
+            player = cast_voices.play(audio)
+            click.echo(f"played {audio.seconds:.1f} s with {player} (voice {voice.name})")
+    except BriefingError as e:
+        raise _fail(e) from None
+
+
+@cli.command()
 @click.option("--at", "at", default="06:00", show_default=True, metavar="HH:MM",
               help="Time of day for the run, on this machine's clock.")
 @click.pass_context

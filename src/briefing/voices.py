@@ -72,3 +72,81 @@ def write_demo(settings: Settings, out_dir: Path, passage: str = PASSAGE) -> lis
     text.write_text(passage + "\n", encoding="utf-8")
     written.append(text)
     return written
+
+
+# Players tried in turn when `briefing say` is given no file: each plays a WAV and exits.
+PLAYERS: tuple[tuple[str, ...], ...] = (
+    ("ffplay", "-nodisp", "-autoexit", "-loglevel", "error"),  # with ffmpeg, on every system
+    ("afplay",),  # macOS
+    ("paplay",),  # PulseAudio / PipeWire
+    ("aplay", "-q"),  # ALSA
+    ("mpv", "--really-quiet", "--no-video"),
+)
+
+
+def spoken_line(settings: Settings, text: str, voice: Voice) -> str:
+    """What `voice`'s engine is given for `text`: normalised for speech, with the lexicon."""
+    from briefing.lexicon import engine_phonemes
+
+    return settings.lexicon.spoken(text, language=settings.show.language,
+                                   phonemes=engine_phonemes(voice.engine), engine=voice.engine)
+
+
+def cast_voice(settings: Settings, name: str | None) -> Voice:
+    """The voice called `name` (default: the narrator); a BriefingError names the others."""
+    from briefing.errors import BriefingError
+
+    name = name or settings.narrator
+    if name not in settings.voices:
+        raise BriefingError(f"no voice {name!r} in the cast; choose one of: {', '.join(settings.voices)}")
+    return settings.voices[name]
+
+
+def say(settings: Settings, text: str, voice: Voice) -> Audio:
+    """`text` spoken by `voice` with the show's lexicon, through the clip cache."""
+    from briefing.executors import InProcess
+    from briefing.synth import Job, open_cache, synthesize
+
+    (clip,) = synthesize([Job(spoken_line(settings, text, voice), voice)], cache=open_cache(settings),
+                         executor=InProcess(), network=InProcess())
+    return Audio((clip.pcm / 32768.0).astype(np.float32), clip.sample_rate)
+
+
+def write_audio(path: Path, audio: Audio, bitrate: str = "96k") -> Path:
+    """`audio` to a .wav or .mp3 file, by the path's suffix."""
+    from briefing.errors import BriefingError
+
+    suffix = path.suffix.lower()
+    if suffix == ".wav":
+        write_wav(path, audio)
+    elif suffix == ".mp3":
+        from briefing.encode import encode_mp3
+
+        encode_mp3(audio, path, bitrate=bitrate)
+    else:
+        raise BriefingError(f"cannot write {path.name}: give a file ending in .wav or .mp3")
+    return path
+
+
+def play(audio: Audio) -> str:
+    """Play `audio` with the first player found; the player's name. BriefingError when none is."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    from briefing.errors import BriefingError
+
+    for player, *args in PLAYERS:
+        exe = shutil.which(player)
+        if exe is None:
+            continue
+        with tempfile.TemporaryDirectory(prefix="briefing-say-") as tmp:
+            wav = Path(tmp) / "say.wav"
+            write_wav(wav, audio)
+            proc = subprocess.run([exe, *args, str(wav)], capture_output=True, text=True, check=False)
+        if proc.returncode != 0:
+            last = (proc.stderr.strip().splitlines() or [f"exit status {proc.returncode}"])[-1]
+            raise BriefingError(f"{player} could not play the clip: {last}. Write it to a file with -o FILE.wav")
+        return player
+    names = ", ".join(p[0] for p in PLAYERS)
+    raise BriefingError(f"no audio player found (looked for {names}); write the clip to a file with -o FILE.wav")
