@@ -62,7 +62,12 @@ class Lexicon:
         return bool(self.entries)
 
     def pattern(self) -> re.Pattern | None:
-        """One regex of every entry, longest first; group N+1 is entry N."""
+        """One regex of every entry, longest first; group `eN` is entry N (built once)."""
+        if "_pattern" not in self.__dict__:
+            object.__setattr__(self, "_pattern", self._compile())
+        return self.__dict__["_pattern"]
+
+    def _compile(self) -> re.Pattern | None:
         if not self.entries:
             return None
         order = sorted(range(len(self.entries)), key=lambda i: -len(self.entries[i].word))
