@@ -238,3 +238,21 @@ def test_a_show_made_through_the_server(speech, tmp_path, monkeypatch):
     assert all(r["headers"]["authorization"] == "Bearer local-key" for r in narrator)
     assert any("Maria Lopez" not in r["json"]["input"] and "delighted" in r["json"]["input"]
                for r in speech.requests if r["json"]["voice"] == "alloy")
+
+
+def test_voices_shows_whether_the_server_answers_and_the_key_is_set(speech, tmp_path, monkeypatch):
+    monkeypatch.setenv("SHOW_TTS_KEY", "local-key")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
+    cast = OPENAI_CAST.format(base=speech.base_url) + f'base_url = "{closed}"\n'  # echo's server is down
+    config = write_show(tmp_path, engine="openai", extra=cast)
+    result = CliRunner().invoke(cli, ["--config", str(config), "voices"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith(f"narrator   nova     openai   ready: {speech.base_url} reachable; key in SHOW_TTS_KEY  (")
+    assert lines[1].startswith(f"quote 1    alloy    openai   ready: {speech.base_url} reachable; OPENAI_API_KEY not set  (")
+    assert lines[2].startswith(f"quote 2    echo     openai   NOT READY: {closed} unreachable (connection refused); "
+                               "OPENAI_API_KEY not set  (")
+    assert "  openai     built-in" in lines
+    assert speech.requests == []  # a check connects; it speaks nothing
