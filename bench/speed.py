@@ -127,6 +127,10 @@ class Bench:
 
     def make(self, folder: Path, home: Path, *extra: str, also: list[int] | None = None,
              date: str = "2026-01-01", pss: bool = False) -> tuple[float, rss.Memory]:
+        if not home.exists():
+            # A fresh home is a new show: the state is the published record, so the output of
+            # an earlier run (with another home) would be refused as a lost state.
+            shutil.rmtree(folder / "output", ignore_errors=True)
         wall, peak, done = rss.run([BRIEFING, "-q", "make", "--date", date, *extra], env=self.env(home),
                                    cwd=str(folder), also=also, pss=pss)
         if done.returncode != 0:

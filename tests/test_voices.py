@@ -53,7 +53,7 @@ def test_cli_lists_the_cast_and_writes_the_demo(show, tmp_path):
     result = CliRunner().invoke(cli, ["--config", str(show), "voices", "--demo", str(out)])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    assert lines[0].split() == ["narrator", "joe", "silence"]
+    assert lines[0].split() == ["narrator", "joe", "silence", "ready:", "nothing", "needed"]
     assert lines[1].split()[:4] == ["quote", "1", "ada", "silence"]
     assert (out / "narrator.wav").is_file() and (out / "dan.wav").is_file()
 

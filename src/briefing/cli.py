@@ -18,10 +18,10 @@ FORMAT = click.Choice(["text", "json"])
 
 
 def _settings(ctx: click.Context, *, required: bool = False):
-    from briefing import config
+    from briefing.pipeline import load_settings
 
     path = ctx.obj.get("config") if ctx.obj else None
-    return config.load(Path(path) if path else None, required=required)
+    return load_settings(Path(path) if path else None, required=required)
 
 
 def _fail(e: BriefingError) -> click.ClickException:
@@ -193,17 +193,58 @@ def script(ctx: click.Context, source: str, fmt: str) -> None:
               help="Write one WAV per cast voice speaking the same passage into this folder.")
 @click.pass_context
 def voices(ctx: click.Context, demo_dir: Path | None) -> None:
-    """Show the cast (narrator and quote voices) and the engine behind each."""
+    """Show the cast (narrator and quote voices), the engine behind each and whether it is
+    ready (model present, server reachable, key set), then every installed engine."""
+    from briefing.speech import engines
     from briefing.speech import voices as cast_voices
 
     try:
         settings = _settings(ctx)
         for role, voice in cast_voices.describe(settings.cast):
             opts = ", ".join(f"{k}={v}" for k, v in voice.options.items())
-            click.echo(f"{role:<10} {voice.name:<8} {voice.engine}" + (f"  ({opts})" if opts else ""))
+            ready, note = engines.readiness(voice)
+            state = "ready" if ready else "NOT READY"
+            click.echo(f"{role:<10} {voice.name:<8} {voice.engine:<8} {state}: {note}"
+                       + (f"  ({opts})" if opts else ""))
+        click.echo("engines:")
+        for engine_id in engines.available():
+            click.echo(f"  {engine_id:<10} {engines.origin(engine_id)}")
         if demo_dir:
             paths = cast_voices.write_demo(settings.cast, demo_dir)
             click.echo(f"wrote {len(paths)} files to {demo_dir}")
+    except BriefingError as e:
+        raise _fail(e) from None
+
+
+@cli.command()
+@click.argument("text")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the clip to this .wav or .mp3 file (default: play it).")
+@click.option("--voice", "voice_name", metavar="NAME", help="A voice of the cast (default: the narrator).")
+@click.option("--spoken", "show_spoken", is_flag=True,
+              help="Print the text the engine will be given (after normalisation and the lexicon) and stop.")
+@click.pass_context
+def say(ctx: click.Context, text: str, out: Path | None, voice_name: str | None, show_spoken: bool) -> None:
+    """Speak TEXT with the show's voices and [pronounce] lexicon, to hear a fix at once.
+
+    Plays the clip when a player is found (ffplay, afplay, paplay, aplay, mpv), or writes it
+    with -o FILE.wav / FILE.mp3.
+    """
+    from briefing import say as saying
+
+    try:
+        settings = _settings(ctx)
+        voice = saying.cast_voice(settings, voice_name)
+        if show_spoken:
+            click.echo(saying.spoken_line(settings, text, voice))
+            return
+        audio = saying.say(settings, text, voice)
+        if out is not None:
+            saying.write_audio(out, audio, settings.audio.bitrate)
+            click.echo(f"{out} ({audio.seconds:.1f} s, voice {voice.name})")
+        else:
+            player = saying.play(audio)
+            click.echo(f"played {audio.seconds:.1f} s with {player} (voice {voice.name})")
     except BriefingError as e:
         raise _fail(e) from None
 

@@ -15,9 +15,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping
 
-from briefing.models import Voice
 from briefing.errors import ConfigError
-from briefing.models import SourceSpec
+from briefing.models import SourceSpec, Voice
 
 CONFIG_NAME = "briefing.toml"
 
@@ -104,6 +103,9 @@ class Settings:
     cache: CacheSettings = CacheSettings()
     synthesis: SynthesisSettings = SynthesisSettings()
     feed: FeedSettings = FeedSettings()
+    # [pronounce] and pronunciations.toml as a script.lexicon.Lexicon: read by pipeline.load_settings,
+    # since saying words is the script stage's work and the configuration imports no stage.
+    lexicon: Any = None
 
     @property
     def cast(self) -> tuple[Voice, ...]:
@@ -230,12 +232,19 @@ def from_dict(data: Mapping[str, Any], *, root: Path, config_file: Path | None =
         )
     default_engine = cast.get("engine", "piper")
     voices_cfg = data.get("voices", {})
+    shared = data.get("engines", {})  # [engines.NAME]: options every voice of that engine shares
+    if not isinstance(shared, Mapping) or not all(isinstance(v, Mapping) for v in shared.values()):
+        raise ConfigError(f"{where}: [engines] must hold one table per engine, such as [engines.openai]")
     voices: dict[str, Voice] = {}
     for name in (narrator, *quotes):
         cfg = dict(voices_cfg.get(name, {}))
         engine = cfg.pop("engine", default_engine)
-        if isinstance(cfg.get("model"), str) and cfg["model"]:
-            # A voice model named relative to briefing.toml, like every other path in it.
+        if not isinstance(engine, str):
+            raise ConfigError(f"{where}: [voices.{name}] engine must be an engine's name, such as \"piper\"")
+        cfg = {**shared.get(engine, {}), **cfg}
+        if engine == "piper" and isinstance(cfg.get("model"), str) and cfg["model"]:
+            # A voice model named relative to briefing.toml, like every other path in it
+            # (only Piper's: for a speech server, `model` is a name such as "tts-1").
             cfg["model"] = str((root / Path(cfg["model"]).expanduser()).resolve())
         voices[name] = Voice(name=name, engine=engine, options=MappingProxyType(cfg))
 

