@@ -55,8 +55,14 @@ def cli(ctx: click.Context, config_path: str | None, quiet: bool, verbose: bool)
 @click.option("--scheduler", metavar="tcp://HOST:8786",
               help="Synthesize on this Dask scheduler's workers instead of this machine's cores "
                    "(overrides [synthesis].scheduler).")
+@click.option("--no-publish", "no_publish", is_flag=True,
+              help="Make the episode as a draft to listen to, publishing nothing: the feed, state "
+                   "and published episodes stay as they are.")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the --no-publish draft (default: output/drafts/<date>/).")
 @click.pass_context
-def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, scheduler: str | None) -> None:
+def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, scheduler: str | None,
+         no_publish: bool, out: Path | None) -> None:
     """Make a briefing from SOURCES (default: the sources in briefing.toml).
 
     SOURCES are files, folders, article URLs and RSS/Atom feeds. Writes output/<date>/
@@ -93,8 +99,16 @@ def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, schedul
             if done == total:
                 bar.__exit__(None, None, None)
 
-        result = pipeline.make(settings, list(sources) or None, day=day.date() if day else None,
-                               progress=progress, wait=wait)
+        if out is not None and not no_publish:
+            raise click.UsageError("--out is for drafts: add --no-publish, or leave --out out")
+        episode_day = day.date() if day else None
+        draft = None
+        if no_publish:
+            from datetime import date as Date
+
+            draft = (out or settings.output / "drafts" / (episode_day or Date.today()).isoformat()).resolve()
+        result = pipeline.make(settings, list(sources) or None, day=episode_day,
+                               progress=progress, wait=wait, draft=draft)
     except BriefingError as e:
         raise _fail(e) from None
     except OSError as e:
@@ -119,7 +133,8 @@ def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, schedul
         else:
             voices = ", ".join(r.voices) or "-"
             extra = f" ({r.note})" if r.note else ""
-            click.echo(f"  {r.title} — {r.words} words, {r.quotes} quotes, voices: {voices}{extra}")
+            quotes = "1 quote" if r.quotes == 1 else f"{r.quotes} quotes"
+            click.echo(f"  {r.title} — {r.words} words, {quotes}, voices: {voices}{extra}")
     if result.episode is None:
         if result.skipped:
             raise click.ClickException("nothing to brief: every source was skipped; the feed is unchanged")
@@ -130,7 +145,10 @@ def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, schedul
     minutes, seconds = divmod(int(round(ep.duration)), 60)
     if not quiet:
         click.echo(f"{ep.mp3} ({minutes}:{seconds:02d})")
-        click.echo(f"feed: {result.feed}")
+        if result.feed is None:
+            click.echo(f"draft in {Path(ep.mp3).parent}: nothing was published (feed, state and episodes unchanged)")
+        else:
+            click.echo(f"feed: {result.feed}")
     if result.skipped:
         ctx.exit(3)
 

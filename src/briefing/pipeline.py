@@ -221,6 +221,7 @@ def make(
     day: Date | None = None,
     progress: Progress | None = None,
     wait: float = 0,
+    draft: Path | None = None,
 ) -> MakeResult:
     """Make today's briefing from `sources` (default: those in briefing.toml).
 
@@ -233,8 +234,10 @@ def make(
       6. stitch  (assemble.py, loudness.py, encode.py)  clips into one MP3 at podcast loudness
       7. publish (tags.py, feed.py, state.py)  tags, episode files, state, feed.xml
     A source that fails is skipped with its reason; the rest still make the briefing.
-    Articles already briefed on another date are left out unless their text changed.
+    Articles already briefed on an earlier date are left out unless their text changed.
     One run at a time per show: a second waits up to `wait` seconds, then raises RunLocked.
+    With `draft` (a folder), the episode is made there and nothing is published: the feed,
+    state, cover and published episodes are left exactly as they were.
     """
     from briefing.lock import run_lock
 
@@ -247,23 +250,24 @@ def make(
     if not specs:
         raise BriefingError("no sources to read. Name files or URLs, or list them in [sources].paths of briefing.toml")
     with run_lock(settings, wait=wait):
-        return _make(settings, specs, day, progress)
+        return _make(settings, specs, day, progress, draft)
 
 
-def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Progress | None) -> MakeResult:
+def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Progress | None,
+          draft: Path | None = None) -> MakeResult:
     # The first run of a day speaks new articles: the engines get ready on a second core while
     # the sources are read and segmented. A re-run mostly finds its clips cached, and would
     # only wait at its end for imports and a model it does not use (a 0.35 s re-run).
     preloading = None if state.has_episode(settings.state_db, day.isoformat()) else preload_engines(settings)
     try:
-        return _made(settings, specs, day, progress, preloading)
+        return _made(settings, specs, day, progress, preloading, draft)
     finally:
         if preloading is not None:
             preloading.join()
 
 
 def _made(settings: Settings, specs: list[SourceSpec], day: Date, progress: Progress | None,
-          preloading: threading.Thread | None) -> MakeResult:
+          preloading: threading.Thread | None, draft: Path | None = None) -> MakeResult:
     with timed("read and clean"):
         articles, reports = read_articles(settings, specs, day)
     if not articles:
@@ -304,7 +308,7 @@ def _made(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
             track = render(settings, planned, progress=progress)
         articles = [sc.article for sc in scripts]
 
-        folder = settings.output / day.isoformat()
+        folder = draft or settings.output / day.isoformat()
         folder.mkdir(parents=True, exist_ok=True)
         stem = f"briefing-{day.isoformat()}"
         mp3 = folder / f"{stem}.mp3"
@@ -339,6 +343,12 @@ def _made(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
             date=day.isoformat(), title=title, mp3=str(mp3), duration=track.audio.seconds,
             size=mp3.stat().st_size, chapters=track.chapters, cues=track.cues, articles=tuple(articles),
         )
+        if draft is not None:
+            # A draft: the transcript and chapters beside it, and nothing published.
+            transcript.write_transcript(mp3.with_suffix(".vtt"), episode.cues)
+            transcript.write_chapters(mp3.with_name(f"{stem}.chapters.json"), episode.chapters,
+                                      title=episode.title, podcast=settings.show.title)
+            return MakeResult(episode, tuple(reports), None, json_path, text_path)
         with timed("publish"):
             artwork.write_cover(settings.output, art.result())
             feed_path = publish(settings, episode, extra_files={"script": json_path, "text": text_path})
@@ -381,7 +391,7 @@ def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date) ->
                 reports.append(ArticleReport(item.label, article.title, omitted=f"same text as {earlier}"))
                 continue
             hashes[digest] = item.label
-            before = state.briefed_on(conn, article, other_than=day.isoformat())
+            before = state.briefed_on(conn, article, before=day.isoformat())
             if before:
                 log.info("already briefed on %s: %s", before, article.title)
                 reports.append(ArticleReport(item.label, article.title, omitted=f"already briefed on {before}"))

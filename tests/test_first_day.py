@@ -1,0 +1,91 @@
+"""A producer's first day (issue 24): drafts, repeats judged by date, `briefing init`, small points."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from briefing.cli import cli
+from conftest import BRIDGE_TEXT
+from showkit import briefed, make, show, story
+
+
+def _hashes(folder: Path, home: Path) -> dict[str, str]:
+    """Every published file and the state database, by content."""
+    files = [p for p in folder.joinpath("output").rglob("*") if p.is_file() and "drafts" not in p.parts]
+    files.append(home / "state.sqlite3")
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def _sources(tmp_path: Path, n: int) -> list[str]:
+    paths = []
+    for k in range(1, n + 1):
+        p = tmp_path / "sources" / f"story{k}.html"
+        p.write_text(story(k), encoding="utf-8")
+        paths.append(str(p))
+    return paths
+
+
+def test_no_publish_makes_a_draft_and_leaves_everything_published_alone(tmp_path, briefing_home):
+    cfg = show(tmp_path)
+    three = _sources(tmp_path, 3)
+    assert make(cfg, "--date", "2026-12-02").exit_code == 0
+    before = _hashes(tmp_path, briefing_home)
+    one = tmp_path / "one.txt"
+    one.write_text(BRIDGE_TEXT, encoding="utf-8")
+
+    result = make(cfg, "--date", "2026-12-02", "--no-publish", str(one))
+    assert result.exit_code == 0, result.output
+    draft = tmp_path / "output" / "drafts" / "2026-12-02"
+    assert (draft / "briefing-2026-12-02.mp3").stat().st_size > 0
+    assert {p.name for p in draft.iterdir()} >= {"briefing-2026-12-02.json", "briefing-2026-12-02.txt",
+                                                  "briefing-2026-12-02.vtt", "briefing-2026-12-02.chapters.json"}
+    assert f"draft in {draft.resolve()}: nothing was published" in result.output
+    assert "feed:" not in result.output
+    assert _hashes(tmp_path, briefing_home) == before
+    assert len(three) == 3
+
+
+def test_no_publish_out_puts_the_draft_where_asked(tmp_path, briefing_home):
+    cfg = show(tmp_path)
+    one = tmp_path / "one.txt"
+    one.write_text(BRIDGE_TEXT, encoding="utf-8")
+    out = tmp_path / "scratch"
+    result = make(cfg, "--no-publish", "--out", str(out), str(one))
+    assert result.exit_code == 0, result.output
+    assert list(out.glob("briefing-*.mp3"))
+    assert not (tmp_path / "output" / "feed.xml").exists()
+    assert not (briefing_home / "state.sqlite3").exists() or briefed(briefing_home) == []
+
+
+def test_out_without_no_publish_is_refused(tmp_path):
+    cfg = show(tmp_path)
+    result = make(cfg, "--out", str(tmp_path / "x"))
+    assert result.exit_code == 2
+    assert "--out is for drafts: add --no-publish" in result.output
+
+
+def test_a_later_date_does_not_block_an_earlier_one(tmp_path, briefing_home):
+    cfg = show(tmp_path)
+    [src] = _sources(tmp_path, 1)
+    assert make(cfg, "--date", "2026-12-03", src).exit_code == 0
+    result = make(cfg, "--date", "2026-12-02", src)
+    assert result.exit_code == 0, result.output
+    assert "already briefed" not in result.output
+    # state keeps one row per story (url and text), now under the earliest date that briefed it
+    assert briefed(briefing_home) == [("2026-12-02", "Story number 1 makes the news")]
+    # The later date is still judged against the earlier one.
+    again = make(cfg, "--date", "2026-12-04", src)
+    assert "already briefed on 2026-12-02" in again.output
+
+
+def test_one_quote_is_one_quote(tmp_path):
+    cfg = show(tmp_path)
+    one = tmp_path / "one.txt"
+    one.write_text(BRIDGE_TEXT.replace(" “Drivers will notice a much smoother crossing.”", ""), encoding="utf-8")
+    result = make(cfg, str(one))
+    assert result.exit_code == 0, result.output
+    assert "1 quote," in result.output
+    assert "1 quotes" not in result.output
