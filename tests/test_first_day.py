@@ -89,3 +89,32 @@ def test_one_quote_is_one_quote(tmp_path):
     assert result.exit_code == 0, result.output
     assert "1 quote," in result.output
     assert "1 quotes" not in result.output
+
+
+def test_init_starts_a_show_that_makes_a_draft(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["init", "myshow"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        f"wrote {Path('myshow') / 'briefing.toml'}",
+        f"wrote {Path('myshow') / 'sources' / 'example.txt'}",
+        "Next: cd myshow && briefing make --no-publish   (a draft from sources/, nothing published)",
+    ]
+    cfg = tmp_path / "myshow" / "briefing.toml"
+    assert "# " in cfg.read_text() and "defaults.toml" in cfg.read_text()
+    # The new file passes every check; with the silent engine it makes a draft at once.
+    from conftest import SILENT_CAST
+
+    cfg.write_text(cfg.read_text() + SILENT_CAST, encoding="utf-8")
+    made = make(cfg, "--no-publish")
+    assert made.exit_code == 0, made.output
+    assert list((tmp_path / "myshow" / "output" / "drafts").rglob("*.mp3"))
+
+
+def test_init_refuses_to_overwrite(tmp_path):
+    (tmp_path / "briefing.toml").write_text("[show]\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["init", str(tmp_path)])
+    assert result.exit_code == 1
+    assert result.output == (f"Error: {tmp_path / 'briefing.toml'} already exists; briefing init never "
+                             "overwrites a show. Choose another folder: briefing init NEW-FOLDER\n")
+    assert (tmp_path / "briefing.toml").read_text() == "[show]\n"

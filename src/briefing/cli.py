@@ -153,6 +153,22 @@ def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, schedul
         ctx.exit(3)
 
 
+@cli.command()
+@click.argument("folder", default=".", type=click.Path(file_okay=False, path_type=Path))
+def init(folder: Path) -> None:
+    """Start a show in FOLDER (default: here): a commented briefing.toml and sources/ with one example."""
+    from briefing import starter
+
+    try:
+        written = starter.create(folder)
+    except BriefingError as e:
+        raise _fail(e) from None
+    for path in written:
+        click.echo(f"wrote {path}")
+    where = "" if folder.resolve() == Path.cwd().resolve() else f"cd {folder} && "
+    click.echo(f"Next: {where}briefing make --no-publish   (a draft from sources/, nothing published)")
+
+
 def _load(source: str):
     from briefing.pipeline import load_article
 
