@@ -118,3 +118,33 @@ def test_init_refuses_to_overwrite(tmp_path):
     assert result.output == (f"Error: {tmp_path / 'briefing.toml'} already exists; briefing init never "
                              "overwrites a show. Choose another folder: briefing init NEW-FOLDER\n")
     assert (tmp_path / "briefing.toml").read_text() == "[show]\n"
+
+
+def _local_feed(folder: Path, *links: str) -> Path:
+    items = "".join(f"<item><title>Item {k}</title><link>{link}</link><description>Short.</description></item>"
+                    for k, link in enumerate(links, 1))
+    path = folder / "feeds" / "local.rss"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f'<?xml version="1.0"?><rss version="2.0"><channel><title>Local</title>'
+                    f"<link>http://127.0.0.1/</link><description>d</description>{items}</channel></rss>",
+                    encoding="utf-8")
+    return path
+
+
+def test_relative_links_in_a_local_feed_are_read_beside_it(tmp_path):
+    cfg = show(tmp_path)
+    feed = _local_feed(tmp_path, "bakery.html")
+    (feed.parent / "bakery.html").write_text(story(7, "Bakery wins a prize"), encoding="utf-8")
+    result = make(cfg, str(feed))
+    assert result.exit_code == 0, result.output
+    assert "Bakery wins a prize — " in result.output
+
+
+def test_a_link_that_cannot_be_followed_is_named(tmp_path):
+    cfg = show(tmp_path)
+    feed = _local_feed(tmp_path, "missing.html", "mailto:desk@example.org")
+    result = make(cfg, str(feed))
+    assert result.exit_code == 1
+    missing = feed.parent / "missing.html"
+    assert f"skipped  Local: {missing}: linked from the feed {feed}: file not found. Check the path" in result.output
+    assert "its link 'mailto:desk@example.org' cannot be followed (not a web address or a file beside the feed)" in result.output
