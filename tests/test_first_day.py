@@ -148,3 +148,55 @@ def test_a_link_that_cannot_be_followed_is_named(tmp_path):
     missing = feed.parent / "missing.html"
     assert f"skipped  Local: {missing}: linked from the feed {feed}: file not found. Check the path" in result.output
     assert "its link 'mailto:desk@example.org' cannot be followed (not a web address or a file beside the feed)" in result.output
+
+
+def test_an_empty_sources_folder_is_named(tmp_path):
+    cfg = show(tmp_path)  # sources/ exists, empty, and is the default [sources].paths
+    result = make(cfg)
+    assert result.exit_code == 1
+    assert (f"Error: the sources folder {tmp_path / 'sources'} has no articles (.html, .htm or .txt) or feeds. "
+            "Put an article there, or name one: briefing make FILE") in result.output
+
+
+def test_no_synthesizing_bar_when_every_clip_is_cached(tmp_path):
+    cfg = show(tmp_path)
+    one = tmp_path / "one.txt"
+    one.write_text(BRIDGE_TEXT, encoding="utf-8")
+    first = make(cfg, str(one))
+    assert first.exit_code == 0
+    assert "Synthesizing" in first.output
+    again = make(cfg, str(one))
+    assert again.exit_code == 0, again.output
+    assert "Synthesizing" not in again.output
+
+
+def test_a_missing_email_is_warned_about(tmp_path):
+    cfg = show(tmp_path)
+    cfg.write_text(cfg.read_text().replace('email = "test@example.org"', ""), encoding="utf-8")
+    one = tmp_path / "one.txt"
+    one.write_text(BRIDGE_TEXT, encoding="utf-8")
+    result = make(cfg, str(one))
+    assert result.exit_code == 0, result.output
+    assert f"[show] email is not set in {cfg}: podcast directories e-mail it to verify the show" in result.output
+
+
+def test_the_text_transcript_keeps_quotation_marks(tmp_path):
+    cfg = show(tmp_path)
+    one = tmp_path / "one.txt"
+    one.write_text(BRIDGE_TEXT, encoding="utf-8")
+    result = make(cfg, "--date", "2026-12-02", str(one))
+    assert result.exit_code == 0, result.output
+    text = (tmp_path / "output" / "2026-12-02" / "briefing-2026-12-02.txt").read_text("utf-8")
+    assert "“We are delighted to have the bridge back,”" in text
+
+
+def test_cache_shows_the_voice_copies(tmp_path, user_cache):
+    cfg = show(tmp_path)
+    voices = user_cache / "briefing" / "voices"
+    voices.mkdir(parents=True, exist_ok=True)
+    (voices / "test-voice.onnx").write_bytes(b"\0" * 2**20)
+    result = CliRunner().invoke(cli, ["--config", str(cfg), "cache"])
+    assert result.exit_code == 0, result.output
+    assert f"{voices}: " in result.output and "(per user; safe to delete)" in result.output
+    assert "  test-voice.onnx  1.0 MB" in result.output
+    (voices / "test-voice.onnx").unlink()

@@ -81,6 +81,10 @@ def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, schedul
     quiet = ctx.obj.get("quiet", False)
     try:
         settings = _settings(ctx, required=True)
+        if not settings.show.email:
+            logging.getLogger("briefing").warning(
+                "[show] email is not set in %s: podcast directories e-mail it to verify the show; "
+                "set it before submitting the feed", settings.config_file)
         if scheduler is not None:
             from dataclasses import replace
 
@@ -312,6 +316,16 @@ def cache(ctx: click.Context, clear: bool) -> None:
     state = "" if settings.cache.enabled else " (disabled in [cache])"
     click.echo(f"{store.root}{state}")
     click.echo(f"{use.entries} clips, {use.bytes / 2**20:.1f} MB of {cap}")
+    # The prepared copies of Piper voices are kept per user, not per show (see the README).
+    from briefing.engines.piper import voice_cache_dir
+
+    voices_dir = voice_cache_dir()
+    copies = sorted(p for p in voices_dir.iterdir() if p.is_file()) if voices_dir.is_dir() else []
+    size = sum(p.stat().st_size for p in copies)
+    click.echo(f"{voices_dir}: {len(copies)} voice {'copy' if len(copies) == 1 else 'copies'}, "
+               f"{size / 2**20:.1f} MB (per user; safe to delete)")
+    for p in copies:
+        click.echo(f"  {p.name}  {p.stat().st_size / 2**20:.1f} MB")
 
 
 def main() -> None:

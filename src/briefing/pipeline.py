@@ -161,7 +161,12 @@ def script_json(scripts: Sequence[Script], planned: Sequence[tuple[Segment, int,
 def script_text(segments: Sequence[Segment], *, with_voices: bool) -> str:
     if with_voices:
         return "".join(f"{s.voice}: {s.text}\n" for s in segments)
-    return "".join(f"{s.text}\n" for s in segments)
+    # The written transcript keeps the quotation marks, so a reader sees who is quoted.
+    return "".join(f"{_quoted(s.text) if s.role == 'quote' else s.text}\n" for s in segments)
+
+
+def _quoted(text: str) -> str:
+    return text if text[:1] in "“\"‘'" else f"“{text}”"
 
 
 def _finishing_imports() -> None:
@@ -248,6 +253,11 @@ def make(
     feed.retention(settings)
     specs = expand(list(sources) if sources else list(settings.source_specs or settings.sources), settings.root)
     if not specs:
+        named = list(sources) if sources else [s.location for s in settings.source_specs] or list(settings.sources)
+        empty = [p for p in (settings.root / Path(n).expanduser() for n in named if "://" not in n) if p.is_dir()]
+        if empty:
+            raise BriefingError(f"the sources folder {empty[0]} has no articles (.html, .htm or .txt) or feeds. "
+                                f"Put an article there, or name one: briefing make FILE")
         raise BriefingError("no sources to read. Name files or URLs, or list them in [sources].paths of briefing.toml")
     with run_lock(settings, wait=wait):
         return _make(settings, specs, day, progress, draft)
