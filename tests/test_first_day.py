@@ -200,3 +200,37 @@ def test_cache_shows_the_voice_copies(tmp_path, user_cache):
     assert f"{voices}: " in result.output and "(per user; safe to delete)" in result.output
     assert "  test-voice.onnx  1.0 MB" in result.output
     (voices / "test-voice.onnx").unlink()
+
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Bakery wins a prize | Town News</title></head>
+<body><nav><a href="/">Home</a></nav><article><h1>Bakery wins a prize</h1>
+{byline}
+<time datetime="2026-12-01T08:00:00Z">1 December 2026, 08:00</time>
+<p>The bakery on the high street won the regional prize for its sourdough on <time datetime="2026-11-30">Monday</time>, the judges said.</p>
+<p>Its owner said the recipe had been in the family for three generations and would not change.</p>
+<p>The prize comes with a trophy and a visit from the judges next spring to see the ovens.</p>
+</article><footer>Copyright Town News.</footer></body></html>"""
+
+
+import json  # noqa: E402
+
+import pytest  # noqa: E402
+
+
+@pytest.mark.parametrize("byline", [
+    '<p class="author">Jo Bloggs</p>',
+    '<p class="article__byline">Jo Bloggs</p>',
+    '<p>By <a rel="author" href="/jo">Jo Bloggs</a></p>',
+    '<span itemprop="author">Jo Bloggs</span>',
+])
+def test_time_goes_to_the_date_and_author_markup_to_the_byline(tmp_path, byline):
+    page = tmp_path / "bakery.html"
+    page.write_text(PAGE.format(byline=byline), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["clean", str(page), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["byline"] == "Jo Bloggs"
+    assert doc["published"] == "2026-12-01T08:00:00Z"
+    texts = [b["text"] for b in doc["body"]]
+    assert texts[0].startswith("The bakery on the high street") and "on Monday, the judges" in texts[0]
+    assert not any("1 December 2026" in t or "Jo Bloggs" in t for t in texts)
