@@ -234,3 +234,21 @@ def test_time_goes_to_the_date_and_author_markup_to_the_byline(tmp_path, byline)
     texts = [b["text"] for b in doc["body"]]
     assert texts[0].startswith("The bakery on the high street") and "on Monday, the judges" in texts[0]
     assert not any("1 December 2026" in t or "Jo Bloggs" in t for t in texts)
+
+
+def test_script_casts_as_make_does(tmp_path):
+    cfg = show(tmp_path)
+    first = tmp_path / "sources" / "a.txt"
+    first.write_text(BRIDGE_TEXT, encoding="utf-8")
+    second = tmp_path / "sources" / "b.txt"
+    second.write_text(BRIDGE_TEXT.replace("Harbour bridge reopens", "Ferry returns").replace(
+        "Maria Lopez", "Tom Hart").replace("harbour bridge reopened", "ferry returned"), encoding="utf-8")
+    preview = CliRunner().invoke(cli, ["--config", str(cfg), "script", "--format", "json"])
+    assert preview.exit_code == 0, preview.output
+    made = make(cfg, "--date", "2026-12-02")
+    assert made.exit_code == 0, made.output
+    episode = json.loads((tmp_path / "output" / "2026-12-02" / "briefing-2026-12-02.json").read_text("utf-8"))
+    def cast(doc):
+        return {(s["speaker"], s["voice"]) for s in doc["segments"] if s["role"] == "quote"}
+    assert cast(json.loads(preview.output)) == cast(episode)
+    assert {v for _, v in cast(episode)} == {"ada", "ben"}  # two speakers, two voices, as in the episode

@@ -207,22 +207,55 @@ def clean(source: str, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("source")
+@click.argument("sources", nargs=-1)
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True, help="Output format.")
 @click.pass_context
-def script(ctx: click.Context, source: str, fmt: str) -> None:
-    """Print the narration script of SOURCE without synthesizing it."""
+def script(ctx: click.Context, sources: tuple[str, ...], fmt: str) -> None:
+    """Print the narration script of SOURCES (default: those in briefing.toml) without synthesizing it.
+
+    The sources are read and cast as `briefing make` reads and casts them, so each speaker
+    has the voice the episode gives them.
+    """
+    from datetime import date as Date
+
     from briefing import pipeline
+    from briefing.sources import expand
 
     try:
         settings = _settings(ctx)
-        scripts = pipeline.script_articles(settings, [_load(source)])
+        specs = expand(list(sources) or list(settings.source_specs or settings.sources), settings.root)
+        with _no_logs():
+            articles, reports = pipeline.read_articles(settings, specs, Date.today(), repeats=False)
+        if not articles:
+            reason = next((r.skipped for r in reports if r.skipped), None)
+            raise BriefingError(reason or "no sources to read. Name files or URLs, or list them in [sources].paths")
+        scripts = pipeline.script_articles(settings, articles)
     except BriefingError as e:
         raise _fail(e) from None
+    for r in reports:
+        if r.skipped:
+            click.echo(f"skipped {r.skipped}", err=True)
     if fmt == "json":
         click.echo(json.dumps(pipeline.script_json(scripts), ensure_ascii=False, indent=2))
     else:
-        click.echo(pipeline.script_text(scripts[0].segments, with_voices=True), nl=False)
+        click.echo("".join(pipeline.script_text(sc.segments, with_voices=True) for sc in scripts), nl=False)
+
+
+def _no_logs():
+    """The skip warnings of a preview are printed once, by the command, not logged too."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def quiet():
+        logger = logging.getLogger("briefing")
+        old = logger.level
+        logger.setLevel(logging.ERROR)
+        try:
+            yield
+        finally:
+            logger.setLevel(old)
+
+    return quiet()
 
 
 @cli.command()

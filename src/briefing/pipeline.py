@@ -365,8 +365,10 @@ def _made(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
         return MakeResult(episode, tuple(reports), feed_path, json_path, text_path)
 
 
-def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date) -> tuple[list[Article], list[ArticleReport]]:
-    """Read, clean and de-duplicate every source (stages: read, clean); one report each."""
+def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date, *,
+                  repeats: bool = True) -> tuple[list[Article], list[ArticleReport]]:
+    """Read, clean and de-duplicate every source (stages: read, clean); one report each.
+    `repeats=False` keeps articles already briefed (a preview of sources, not an episode)."""
     from briefing.clean import clean
     from briefing.fetch import Fetcher, FetchOptions
     from briefing.sources import gather
@@ -401,7 +403,7 @@ def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date) ->
                 reports.append(ArticleReport(item.label, article.title, omitted=f"same text as {earlier}"))
                 continue
             hashes[digest] = item.label
-            before = state.briefed_on(conn, article, before=day.isoformat())
+            before = repeats and state.briefed_on(conn, article, before=day.isoformat())
             if before:
                 log.info("already briefed on %s: %s", before, article.title)
                 reports.append(ArticleReport(item.label, article.title, omitted=f"already briefed on {before}"))
