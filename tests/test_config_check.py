@@ -83,3 +83,10 @@ def test_a_good_file_passes(tmp_path):
     cfg = write_show(tmp_path, extra='[audio]\nbitrate = "128k"\nloudness_lufs = -14\n')
     result = CliRunner().invoke(cli, ["--config", str(cfg), "voices"])
     assert result.exit_code == 0, result.output
+
+
+def test_a_cache_cap_may_be_fractional(tmp_path):
+    cfg = write_show(tmp_path, extra="[cache]\nmax_mb = 512.5\n")
+    result = CliRunner().invoke(cli, ["--config", str(cfg), "cache"])
+    assert result.exit_code == 0, result.output
+    assert "of 512.5 MB" in result.output

@@ -104,10 +104,14 @@ def _kind(value: Any) -> str:
             list: "a list [...]", dict: "a table"}.get(type(value), type(value).__name__)
 
 
-def _same_type(default: Any, value: Any) -> bool:
+# Keys whose default is written as a whole number but which take any number.
+ANY_NUMBER = frozenset({("cache", "max_mb")})
+
+
+def _same_type(default: Any, value: Any, where: tuple[str, str] = ("", "")) -> bool:
     if isinstance(default, bool) or isinstance(value, bool):
         return isinstance(default, bool) and isinstance(value, bool)
-    if isinstance(default, float):
+    if isinstance(default, float) or where in ANY_NUMBER and isinstance(default, int):
         return isinstance(value, (int, float))
     return isinstance(value, type(default))
 
@@ -137,7 +141,7 @@ def problems(user: Mapping[str, Any], defaults: Mapping[str, Any], text: str) ->
             default = defaults[table].get(key)
             if default is None:
                 continue
-            if not _same_type(default, value):
+            if not _same_type(default, value, (table, key)):
                 add(lines.of_key(table, key),
                     f"[{table}].{key} must be {_kind(default)} (like {default!r}), got {value!r}")
                 continue
