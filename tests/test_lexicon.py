@@ -35,7 +35,7 @@ def test_phrases_and_longest_first():
 
 def test_normalisation_still_applies_around_the_words():
     words = lex(Sunak="SOO-nack")
-    assert words.spoken("Dr Sunak paid £3.5m on 4 May.") == "Doctor SOO-nack paid three point five million pounds on fourth May."
+    assert words.spoken("Dr Sunak paid £3.5m on 4 May.") == "Doctor SOO-nack paid three point five million pounds on the fourth of May."
 
 
 def test_ipa_goes_to_piper_as_phonemes_and_respelling_elsewhere(caplog):

@@ -32,7 +32,7 @@ TABLES = {
         ("$3.5m", "three point five million dollars"),
         ("€40", "forty euros"),
         ("$5 million", "five million dollars"),
-        ("$1.50", "one dollar fifty cents"),
+        ("$1.50", "one dollar fifty"),
     ],
     "percentages": [
         ("15%", "fifteen per cent"),
@@ -40,8 +40,8 @@ TABLES = {
         ("24 percent", "twenty-four per cent"),
     ],
     "dates": [
-        ("on 6 January", "on sixth January"),
-        ("2022-01-06", "sixth January twenty twenty-two"),
+        ("on 6 January", "on the sixth of January"),
+        ("2022-01-06", "the sixth of January twenty twenty-two"),
         ("September 26", "September twenty-sixth"),
     ],
     "times": [

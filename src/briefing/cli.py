@@ -61,8 +61,14 @@ def cli(ctx: click.Context, config_path: str | None, quiet: bool, verbose: bool)
 @click.option("--scheduler", metavar="tcp://HOST:8786",
               help="Synthesize on this Dask scheduler's workers instead of this machine's cores "
                    "(overrides [synthesis].scheduler).")
+@click.option("--no-publish", "no_publish", is_flag=True,
+              help="Make the episode as a draft to listen to, publishing nothing: the feed, state "
+                   "and published episodes stay as they are.")
+@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the --no-publish draft (default: output/drafts/<date>/).")
 @click.pass_context
-def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, scheduler: str | None) -> None:
+def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, scheduler: str | None,
+         no_publish: bool, out: Path | None) -> None:
     """Make a briefing from SOURCES (default: the sources in briefing.toml).
 
     SOURCES are files, folders, article URLs and RSS/Atom feeds. Writes output/<date>/
@@ -81,6 +87,10 @@ def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, schedul
     quiet = ctx.obj.get("quiet", False)
     try:
         settings = _settings(ctx, required=True)
+        if not settings.show.email:
+            logging.getLogger("briefing").warning(
+                "[show] email is not set in %s: podcast directories e-mail it to verify the show; "
+                "set it before submitting the feed", settings.config_file)
         if scheduler is not None:
             from dataclasses import replace
 
@@ -99,8 +109,16 @@ def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, schedul
             if done == total:
                 bar.__exit__(None, None, None)
 
-        result = pipeline.make(settings, list(sources) or None, day=day.date() if day else None,
-                               progress=progress, wait=wait)
+        if out is not None and not no_publish:
+            raise click.UsageError("--out is for drafts: add --no-publish, or leave --out out")
+        episode_day = day.date() if day else None
+        draft = None
+        if no_publish:
+            from datetime import date as Date
+
+            draft = (out or settings.output / "drafts" / (episode_day or Date.today()).isoformat()).resolve()
+        result = pipeline.make(settings, list(sources) or None, day=episode_day,
+                               progress=progress, wait=wait, draft=draft)
     except BriefingError as e:
         raise _fail(e) from None
     except OSError as e:
@@ -125,7 +143,8 @@ def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, schedul
         else:
             voices = ", ".join(r.voices) or "-"
             extra = f" ({r.note})" if r.note else ""
-            _echo(f"  {r.title} — {r.words} words, {r.quotes} quotes, voices: {voices}{extra}")
+            quotes = "1 quote" if r.quotes == 1 else f"{r.quotes} quotes"
+            _echo(f"  {r.title} — {r.words} words, {quotes}, voices: {voices}{extra}")
     if result.episode is None:
         if result.skipped:
             raise click.ClickException("nothing to brief: every source was skipped; the feed is unchanged")
@@ -136,9 +155,28 @@ def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, schedul
     minutes, seconds = divmod(int(round(ep.duration)), 60)
     if not quiet:
         _echo(f"{ep.mp3} ({minutes}:{seconds:02d})")
-        _echo(f"feed: {result.feed}")
+        if result.feed is None:
+            _echo(f"draft in {Path(ep.mp3).parent}: nothing was published (feed, state and episodes unchanged)")
+        else:
+            _echo(f"feed: {result.feed}")
     if result.skipped:
         ctx.exit(3)
+
+
+@cli.command()
+@click.argument("folder", default=".", type=click.Path(file_okay=False, path_type=Path))
+def init(folder: Path) -> None:
+    """Start a show in FOLDER (default: here): a commented briefing.toml and sources/ with one example."""
+    from briefing import starter
+
+    try:
+        written = starter.create(folder)
+    except BriefingError as e:
+        raise _fail(e) from None
+    for path in written:
+        click.echo(f"wrote {path}")
+    where = "" if folder.resolve() == Path.cwd().resolve() else f"cd {folder} && "
+    click.echo(f"Next: {where}briefing make --no-publish   (a draft from sources/, nothing published)")
 
 
 def _load(source: str):
@@ -170,22 +208,55 @@ def clean(source: str, fmt: str) -> None:
 
 
 @cli.command()
-@click.argument("source")
+@click.argument("sources", nargs=-1)
 @click.option("--format", "fmt", type=FORMAT, default="text", show_default=True, help="Output format.")
 @click.pass_context
-def script(ctx: click.Context, source: str, fmt: str) -> None:
-    """Print the narration script of SOURCE without synthesizing it."""
+def script(ctx: click.Context, sources: tuple[str, ...], fmt: str) -> None:
+    """Print the narration script of SOURCES (default: those in briefing.toml) without synthesizing it.
+
+    The sources are read and cast as `briefing make` reads and casts them, so each speaker
+    has the voice the episode gives them.
+    """
+    from datetime import date as Date
+
     from briefing import pipeline
+    from briefing.sources.gather import expand
 
     try:
         settings = _settings(ctx)
-        scripts = pipeline.script_articles(settings, [_load(source)])
+        specs = expand(list(sources) or list(settings.source_specs or settings.sources), settings.root)
+        with _no_logs():
+            articles, reports = pipeline.read_articles(settings, specs, Date.today(), repeats=False)
+        if not articles:
+            reason = next((r.skipped for r in reports if r.skipped), None)
+            raise BriefingError(reason or "no sources to read. Name files or URLs, or list them in [sources].paths")
+        scripts = pipeline.script_articles(settings, articles)
     except BriefingError as e:
         raise _fail(e) from None
+    for r in reports:
+        if r.skipped:
+            click.echo(f"skipped {r.skipped}", err=True)
     if fmt == "json":
         _echo(json.dumps(pipeline.script_json(scripts), ensure_ascii=False, indent=2))
     else:
-        _echo(pipeline.script_text(scripts[0].segments, with_voices=True), nl=False)
+        _echo("".join(pipeline.script_text(sc.segments, with_voices=True) for sc in scripts), nl=False)
+
+
+def _no_logs():
+    """The skip warnings of a preview are printed once, by the command, not logged too."""
+    import contextlib
+
+    @contextlib.contextmanager
+    def quiet():
+        logger = logging.getLogger("briefing")
+        old = logger.level
+        logger.setLevel(logging.ERROR)
+        try:
+            yield
+        finally:
+            logger.setLevel(old)
+
+    return quiet()
 
 
 @cli.command()
@@ -320,6 +391,16 @@ def cache(ctx: click.Context, clear: bool) -> None:
     state = "" if settings.cache.enabled else " (disabled in [cache])"
     click.echo(f"{store.root}{state}")
     click.echo(f"{use.entries} clips, {use.bytes / 2**20:.1f} MB of {cap}")
+    # The prepared copies of Piper voices are kept per user, not per show (see the README).
+    from briefing.speech.engines.piper import voice_cache_dir
+
+    voices_dir = voice_cache_dir()
+    copies = sorted(p for p in voices_dir.iterdir() if p.is_file()) if voices_dir.is_dir() else []
+    size = sum(p.stat().st_size for p in copies)
+    click.echo(f"{voices_dir}: {len(copies)} voice {'copy' if len(copies) == 1 else 'copies'}, "
+               f"{size / 2**20:.1f} MB (per user; safe to delete)")
+    for p in copies:
+        click.echo(f"  {p.name}  {p.stat().st_size / 2**20:.1f} MB")
 
 
 @cli.group("state")

@@ -179,7 +179,12 @@ def load(config_file: Path | None = None, *, required: bool = False) -> Settings
         raise ConfigError(f"config file {config_file} does not exist. Check the path given to --config")
     data = _defaults()
     if config_file is not None:
-        data = _merge(data, _parse(config_file))
+        from briefing import config_check
+
+        user = _parse(config_file)
+        # Every table, key, type and range, all problems at once, before anything is fetched.
+        config_check.check(config_file, user, data, config_file.read_text("utf-8"))
+        data = _merge(data, user)
     root = config_file.parent.resolve() if config_file else Path.cwd().resolve()
     return from_dict(data, root=root, config_file=config_file)
 

@@ -124,8 +124,10 @@ def load_article(source: str | SourceSpec) -> Article:
     return replace(article, source=doc.source, url=safe_url(article.url or doc.url))
 
 
-def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date) -> tuple[list[Article], list[ArticleReport]]:
-    """Step 1, clean: read, clean and de-duplicate every source; one report each."""
+def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date, *,
+                  repeats: bool = True) -> tuple[list[Article], list[ArticleReport]]:
+    """Step 1, clean: read, clean and de-duplicate every source; one report each.
+    `repeats=False` keeps articles already briefed (a preview of sources, not an episode)."""
     reports: list[ArticleReport] = []
     articles: list[Article] = []
     hashes: dict[str, str] = {}
@@ -156,7 +158,7 @@ def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date) ->
                 reports.append(ArticleReport(item.label, article.title, omitted=f"same text as {earlier}"))
                 continue
             hashes[digest] = item.label
-            before = state.briefed_on(conn, article, other_than=day.isoformat())
+            before = repeats and state.briefed_on(conn, article, before=day.isoformat())
             if before:
                 log.info("already briefed on %s: %s", before, article.title)
                 reports.append(ArticleReport(item.label, article.title, omitted=f"already briefed on {before}"))
@@ -235,6 +237,7 @@ def make(
     day: Date | None = None,
     progress: Progress | None = None,
     wait: float = 0,
+    draft: Path | None = None,
 ) -> MakeResult:
     """Make today's briefing from `sources` (default: those in briefing.toml).
 
@@ -245,8 +248,10 @@ def make(
       4. stitch   (audio/)            clips into one MP3 with pauses, loudness, tags, chapters
       5. publish  (publish/)          transcript, chapters, cover, state and feed.xml
     A source that fails is skipped with its reason; the rest still make the briefing.
-    Articles already briefed on another date are left out unless their text changed.
+    Articles already briefed on an earlier date are left out unless their text changed.
     One run at a time per show: a second waits up to `wait` seconds, then raises RunLocked.
+    With `draft` (a folder), the episode is made there and nothing is published: the feed,
+    state, cover and published episodes are left exactly as they were.
     """
     day = day or Date.today()
     # Checked before anything is synthesized, so a wrong cover fails fast.
@@ -255,6 +260,11 @@ def make(
     check_output(settings)
     specs = expand(list(sources) if sources else list(settings.source_specs or settings.sources), settings.root)
     if not specs:
+        named = list(sources) if sources else [s.location for s in settings.source_specs] or list(settings.sources)
+        empty = [p for p in (settings.root / Path(n).expanduser() for n in named if "://" not in n) if p.is_dir()]
+        if empty:
+            raise BriefingError(f"the sources folder {empty[0]} has no articles (.html, .htm or .txt) or feeds. "
+                                f"Put an article there, or name one: briefing make FILE")
         raise BriefingError("no sources to read. Name files or URLs, or list them in [sources].paths of briefing.toml")
     with run_lock(settings.home, settings.output, wait=wait):
         # The state is the published record: never brief on one that lost the feed's episodes.
@@ -263,13 +273,14 @@ def make(
         first_run = not state.has_episode(settings.state_db, day.isoformat())
         preloading = speedups.start_engine_preload(speech_options(settings)) if first_run else None
         try:
-            return _make(settings, specs, day, progress, preloading)
+            return _make(settings, specs, day, progress, preloading, draft)
         finally:
             if preloading is not None:
                 preloading.join()
 
 
-def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Progress | None, preloading) -> MakeResult:
+def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Progress | None, preloading,
+          draft: Path | None) -> MakeResult:
     with timed("read and clean"):
         articles, reports = read_articles(settings, specs, day)
     if not articles:
@@ -292,15 +303,16 @@ def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
             return MakeResult(None, tuple(reports), None)
         planned = plan(settings, scripts, day)
         track = render(settings, planned, progress=progress)
-    return _publish(settings, day, scripts, planned, track, reports)
+    return _publish(settings, day, scripts, planned, track, reports, draft)
 
 
 def _publish(settings: Settings, day: Date, scripts: list[Script], planned: list[Planned], track: Track,
-             reports: list[ArticleReport]) -> MakeResult:
-    """Steps 4 and 5 on disk: the script files, the tagged MP3, then the feed."""
+             reports: list[ArticleReport], draft: Path | None) -> MakeResult:
+    """Steps 4 and 5 on disk: the script files, the tagged MP3, then the feed (a draft: only
+    the episode's own files, in its folder)."""
     show = settings.show
     articles = [sc.article for sc in scripts]
-    folder = settings.output / day.isoformat()
+    folder = draft or settings.output / day.isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     stem = f"briefing-{day.isoformat()}"
     json_path, text_path = folder / f"{stem}.json", folder / f"{stem}.txt"
@@ -322,6 +334,9 @@ def _publish(settings: Settings, day: Date, scripts: list[Script], planned: list
         date=day.isoformat(), title=title, mp3=str(mp3), duration=track.audio.seconds,
         size=mp3.stat().st_size, chapters=track.chapters, cues=track.cues, articles=tuple(articles),
     )
+    if draft is not None:
+        published.write_side_files(show, episode)
+        return MakeResult(episode, tuple(reports), None, json_path, text_path)
     with timed("publish"):
         artwork.write_cover(settings.output, art)
         feed_path = published.publish(show, settings.output, settings.state_db, settings.feed, episode,

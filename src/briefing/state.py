@@ -289,12 +289,16 @@ def article_key(article: Article) -> tuple[str, str]:
     return canonical_url(article.url or article.source), content_hash(article)
 
 
-def briefed_on(conn: sqlite3.Connection, article: Article, *, other_than: str) -> str | None:
-    """The date of an earlier episode (not `other_than`) that already had this text, if any."""
+def briefed_on(conn: sqlite3.Connection, article: Article, *, before: str) -> str | None:
+    """The date of an episode earlier than `before` that already had this text, if any.
+
+    Only earlier dates count: re-making or back-filling a date includes what that date had,
+    even when a later episode has briefed the same story since.
+    """
     _, digest = article_key(article)
     row = conn.execute(
-        "SELECT episode_date FROM articles WHERE hash = ? AND episode_date != ? ORDER BY episode_date LIMIT 1",
-        (digest, other_than),
+        "SELECT episode_date FROM articles WHERE hash = ? AND episode_date < ? ORDER BY episode_date LIMIT 1",
+        (digest, before),
     ).fetchone()
     return row[0] if row else None
 

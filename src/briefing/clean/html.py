@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from dataclasses import replace
 
 import lxml.html
 from lxml import etree
@@ -150,7 +151,7 @@ def _metadata(tree, traf) -> dict:
 
 def _byline_from_page(tree) -> str | None:
     """A byline from an element marked as one (rel=author, class or itemprop author)."""
-    for el in tree.xpath('(//*[@rel="author" or @itemprop="author" or contains(@class, "byline") or contains(@class, "author-name")])[position() <= 3]'):
+    for el in tree.xpath(rules.BYLINE_XPATH):
         text = normalise_space(el.text_content())
         if 2 <= len(text) <= 80:
             return byline_name(text) or (text if len(text.split()) <= 5 and not text.lower().startswith("by ") else None)
@@ -173,15 +174,47 @@ def _similar_prefix(a: str, b: str) -> bool:
 # --- body -----------------------------------------------------------------------------------
 
 
-def _prune(tree) -> None:
-    """Remove hidden elements and hover cards, keeping the text that follows them."""
+def _prune(tree) -> set[str]:
+    """Remove hidden elements, hover cards and printed dates, keeping the text that follows
+    them; the printed dates' texts are returned, for the fallback extractor's blocks."""
     doomed = list(tree.xpath(rules.HTML_HIDDEN_XPATH))
     for el in tree.xpath("//body//span[@class] | //body//div[@class]"):
         if rules.HOVER_CARD_CLASS_RE.search(el.get("class") or ""):
             doomed.append(el)
-    for el in doomed:
+    dates = [el for el in tree.xpath(rules.DATELINE_XPATH) if _stands_alone(el)]
+    texts = {normalise_space(el.text_content()) for el in dates}
+    for el in doomed + dates:
         if el.getparent() is not None:
             el.drop_tree()
+    return texts
+
+
+def _without_dates(text: str, dates: set[str]) -> str:
+    for d in dates:
+        if text == d:
+            return ""
+        if d and text.endswith(" " + d):
+            text = text[: -len(d) - 1].rstrip()
+        elif d and text.startswith(d + " "):
+            text = text[len(d) + 1:].lstrip()
+    return text
+
+
+def _stands_alone(el) -> bool:
+    """Whether a date element is a line of its own (not a word of a sentence) and short."""
+    text = normalise_space(el.text_content())
+    if len(text.split()) > rules.DATELINE_MAX_WORDS:
+        return False
+    if el.tag != "time":
+        return True
+    parent = el.getparent()
+    while parent is not None and parent.tag not in ("p", "li", "div", "article", "section", "header", "body",
+                                                    "h1", "h2", "h3", "h4", "footer", "main"):
+        parent = parent.getparent()
+    if parent is None or parent.tag in ("div", "article", "section", "header", "body", "footer", "main"):
+        # Straight inside a container: a line of its own unless text runs on around it.
+        return not normalise_space(el.tail or "")
+    return normalise_space(parent.text_content()) == text
 
 
 def _text_before(el) -> str:
@@ -381,7 +414,7 @@ def clean_html(html: str, source: str, url: str | None = None) -> Article:
     if tree is None:
         raise NoArticleFound(source, "the page could not be parsed as HTML")
     meta = _metadata(tree, None)
-    _prune(tree)
+    dates = _prune(tree)
     page_title = tree.find(".//title")
     page_title = normalise_space(page_title.text_content()) if page_title is not None else ""
     try:
@@ -401,7 +434,10 @@ def clean_html(html: str, source: str, url: str | None = None) -> Article:
     if _words(blocks) < FALLBACK_WORDS:
         alt = _readability_blocks(html)
         if _words(alt) > _words(blocks):
-            blocks = alt
+            # Readability reads the page as sent: its printed dates go here, whole blocks or
+            # the end of a line they share with the byline.
+            blocks = [replace(b, text=_without_dates(b.text, dates)) for b in alt]
+            blocks = [b for b in blocks if b.text]
     blocks = _social_embeds(tree, blocks)
     return finish_article(
         blocks,

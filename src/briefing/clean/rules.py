@@ -68,6 +68,24 @@ HTML_HIDDEN_XPATH = (
     "//*[@hidden or @aria-hidden='true' or contains(translate(@style, ' ', ''), 'display:none')]"
     "[not(self::html or self::body)]"
 )
+# Elements that name the article's author: rel=author links, schema.org itemprop, and class
+# words pages use ("author", "author-name", "byline", "article__byline"). Read for the byline
+# (first three only: later ones are related stories' authors).
+BYLINE_XPATH = (
+    '(//*[@rel="author" or contains(@itemprop, "author") or contains(@class, "byline")'
+    ' or contains(@class, "author")])[position() <= 3]'
+)
+# The article's date as the page prints it: <time> on a line of its own and dateline
+# elements. The date is read from their datetime attribute (metadata), and the printed
+# "1 December 2026, 08:00" is not narrated as a paragraph. A <time> inside a sentence
+# ("on <time>Monday</time>") is kept: only one that is its paragraph's whole text goes.
+DATELINE_XPATH = (
+    "//body//time | //body//*[self::p or self::div or self::span]"
+    "[contains(@class, 'dateline') or contains(@class, 'timestamp') or contains(@class, 'publish-date')"
+    " or contains(@class, 'pubdate')]"
+)
+DATELINE_MAX_WORDS = 10  # "Published on Monday 1 December 2026, 08:00 GMT" is 8 words
+
 HOVER_CARD_CLASS_RE = re.compile(r"(^|[\s_-])(tooltip|popover|rollover|hover-?card)(-block|-content|-card|-box)?($|\s)", re.IGNORECASE)
 
 # Class words of embedded social posts (tweets, Instagram posts) that the story quotes.

@@ -21,18 +21,23 @@ def guid(show_title: str, date: str) -> str:
     return "briefing-" + hashlib.sha256(f"{show_title}|{date}".encode()).hexdigest()[:16] + "-" + date
 
 
+def write_side_files(show: Show, episode: Episode) -> dict[str, Path]:
+    """The transcript (WebVTT) and the chapters (JSON) beside the episode's MP3."""
+    mp3 = Path(episode.mp3)
+    return {
+        "transcript": transcript.write_transcript(mp3.with_suffix(".vtt"), episode.cues),
+        "chapters": transcript.write_chapters(mp3.with_name(f"{mp3.stem}.chapters.json"), episode.chapters,
+                                              title=episode.title, podcast=show.title),
+    }
+
+
 def publish(show: Show, output: Path, state_db: Path, keep: FeedSettings, episode: Episode, *,
             extra_files: dict[str, Path] | None = None) -> Path:
     """Write the transcript and chapters beside the MP3, record the episode in state, drop
     episodes past retention (feed item first, then files) and rebuild the feed."""
     mp3 = Path(episode.mp3)
     rel = mp3.relative_to(output).as_posix()
-    side = {
-        "transcript": transcript.write_transcript(mp3.with_suffix(".vtt"), episode.cues),
-        "chapters": transcript.write_chapters(mp3.with_name(f"{mp3.stem}.chapters.json"), episode.chapters,
-                                              title=episode.title, podcast=show.title),
-        **(extra_files or {}),
-    }
+    side = {**write_side_files(show, episode), **(extra_files or {})}
     files = {k: Path(p).relative_to(output).as_posix() for k, p in side.items()}
     row = state.EpisodeRow(
         date=episode.date, guid=guid(show.title, episode.date), title=episode.title, mp3=rel, size=episode.size,

@@ -20,6 +20,7 @@ ABBREVIATIONS: dict[str, str] = {
     "Sen": "Senator", "Rep": "Representative", "Gov": "Governor", "Gen": "General",
     "Lt": "Lieutenant", "Col": "Colonel", "Sgt": "Sergeant", "Capt": "Captain",
     "Rev": "Reverend", "Jr": "Junior", "Sr": "Senior", "Hon": "Honourable",
+    "Cllr": "Councillor",
     "Jan": "January", "Feb": "February", "Mar": "March", "Apr": "April", "Jun": "June",
     "Jul": "July", "Aug": "August", "Sep": "September", "Sept": "September", "Oct": "October",
     "Nov": "November", "Dec": "December",
@@ -68,6 +69,15 @@ PRONUNCIATIONS: dict[str, str] = {
     "Scholz": "Sholts",           # /ʃɔlts/, espeak: /skˈɑːlz/
     "Sunak": "Soonak",            # /ˈsuːnæk/, espeak: /sˈʌnæk/
 }
+# Company suffixes, read as a newsreader says them: "Acme Ltd" is "Acme Limited", and
+# "plc" is spelt out (engines otherwise say "plick").
+COMPANY_SUFFIXES: dict[str, str] = {"Ltd": "Limited", "plc": "P L C", "PLC": "P L C", "Inc": "Incorporated",
+                                    "LLC": "L L C", "Co": "Company"}
+# Words after which "9-2" is a vote ("nine to two") and after which it is a score ("three
+# one", with "nil" for 0, as British sports bulletins say it).
+VOTE_WORDS = "voted|vote|votes|voting|majority of|margin of|ruled|ruling"
+SCORE_WORDS = "won|win|wins|winning|lost|lose|loses|losing|drew|draw|draws|beat|beats|beaten|defeated|thrashed|trailed|led|leads"
+SCORE_NOUNS = "win|victory|defeat|loss|draw|thrashing|lead|scoreline"
 MONTHS = ("January February March April May June July August September October November "
           "December").split()
 
@@ -105,31 +115,91 @@ def _money(m: re.Match) -> str:
     if "." in amount:
         whole, cents = amount.replace(",", "").split(".", 1)
         if len(cents) == 2 and sym in "£$€":
-            minor = {"£": "pence", "$": "cents", "€": "cents"}[sym]
-            unit = one if whole == "1" else many
-            if int(cents) == 0:
-                return f"{_num(whole)} {unit}"
-            return f"{_num(whole)} {unit} {_num(cents)} {minor}"
+            return _pounds_and_pence(whole, cents, one, many, {"£": "pence", "$": "cents", "€": "cents"}[sym])
         return f"{_num(amount)} {many}"
     return f"{_num(amount)} {one if amount == '1' else many}"
+
+
+def _pounds_and_pence(whole: str, cents: str, one: str, many: str, minor: str) -> str:
+    """'£4.50' -> 'four pounds fifty', '$3.05' -> 'three dollars five', '£0.50' -> 'fifty pence':
+    a newsreader names the minor unit only when there are no pounds to say."""
+    if int(whole) == 0:
+        return f"{_num(str(int(cents)))} {minor}"
+    unit = one if int(whole) == 1 else many
+    if int(cents) == 0:
+        return f"{_num(whole)} {unit}"
+    return f"{_num(whole)} {unit} {_num(str(int(cents)))}"
+
+
+WORD_CURRENCIES: dict[str, tuple[str, str, str]] = {  # written after the amount: "4.50 pounds"
+    "pounds": ("pound", "pounds", "pence"), "dollars": ("dollar", "dollars", "cents"),
+    "euros": ("euro", "euros", "cents"),
+}
+
+
+def _money_words(m: re.Match) -> str:
+    one, many, minor = WORD_CURRENCIES[m.group("unit").lower()]
+    whole, cents = m.group("amount").replace(",", "").split(".")
+    return _pounds_and_pence(whole, cents, one, many, minor)
+
+
+def _magnitude(m: re.Match) -> str:
+    """'1.5m' -> 'one point five million', '3.2k' -> 'three point two thousand'."""
+    return f"{_num(m.group(1))} {SCALES[m.group(2).lower()]}"
+
+
+def _vote(m: re.Match) -> str:
+    return f"{m.group(1)} {_num(m.group(2))} to {_num(m.group(3))}"
+
+
+def _goals(n: str) -> str:
+    return "nil" if int(n) == 0 else _num(n)
+
+
+def _score(m: re.Match) -> str:
+    return f"{m.group(1)} {_goals(m.group(2))} {_goals(m.group(3))}"
+
+
+def _score_noun(m: re.Match) -> str:
+    return f"{_goals(m.group(1))} {_goals(m.group(2))} {m.group(3)}"
+
+
+def _range(m: re.Match) -> str:
+    """'2019-20' -> 'twenty nineteen to twenty'; '10-15' -> 'ten to fifteen'."""
+    a, b = m.group(1), m.group(2)
+    if re.fullmatch(r"1[1-9]\d\d|20\d\d", a):
+        first = _year(int(a))
+        if len(b) == 2:  # the season or financial year "2019-20"
+            return f"{first} to {_num(b) if b[0] != '0' else 'oh ' + _num(b[1])}"
+        if re.fullmatch(r"1[1-9]\d\d|20\d\d", b):
+            return f"{first} to {_year(int(b))}"
+    return f"{_num(a)} to {_num(b)}"
+
+
+def _company(m: re.Match) -> str:
+    word = COMPANY_SUFFIXES[m.group(1)]
+    # "Apple Inc." ends the sentence too: keep its full stop when nothing lower-case follows.
+    if m.group(2) and not re.match(r"\s*[a-z,;]", m.string[m.end():]):
+        return word + "."
+    return word
 
 
 def _percent(m: re.Match) -> str:
     return f"{_num(m.group(1))} per cent"
 
 
-# Dates are read "sixth January", not "the sixth of January": a listener hears the same
-# date, and a recogniser writes it back as "6th January", one word from the written
-# "6 January" instead of three ("the 6th of"; measured with voicecheck on the sample episode).
+# Dates are read as a British newsreader reads them: "5 January" is "the fifth of January"
+# (issue 24: "fifth January" is how no one says it, whatever a recogniser writes back), and
+# the American "January 5" is "January fifth".
 def _iso_date(m: re.Match) -> str:
     y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
     if not (1 <= mo <= 12 and 1 <= d <= 31):
         return m.group(0)
-    return f"{_ordinal(d)} {MONTHS[mo - 1]} {_year(y)}"
+    return f"the {_ordinal(d)} of {MONTHS[mo - 1]} {_year(y)}"
 
 
 def _day_month(m: re.Match) -> str:
-    return f"{_ordinal(int(m.group(1)))} {m.group(2)}"
+    return f"the {_ordinal(int(m.group(2)))} of {m.group(3)}"
 
 
 def _month_day(m: re.Match) -> str:
@@ -225,19 +295,33 @@ RULES: list[Rule] = [
     # Money before plain numbers so "$3.5m" is not read "three point five m".
     ("currency", re.compile(rf"(?P<sym>{_SYM})\s?(?P<amount>{NUM})(?:\s?(?P<scale>{_SCALE})\b)?"), _money),
     ("percent", re.compile(rf"({NUM})\s?(?:%|per ?cent\b)"), _percent),
+    # "4.50 pounds" is "four pounds fifty", as "£4.50" is: not "four point five pounds".
+    ("money-words", re.compile(r"(?<![\w.])(?P<amount>\d{1,3}(?:,\d{3})*\.\d{2})\s+(?P<unit>pounds|dollars|euros)\b",
+                               re.I), _money_words),
+    # Decimals with a magnitude: "1.5m visitors" was "one.5m visitors".
+    ("magnitude", re.compile(rf"(?<![\w.])({NUM})(k|m|mn|bn|tn)\b"), _magnitude),
     ("iso-date", re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), _iso_date),
-    ("day-month", re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH})\b"), _day_month),
+    ("day-month", re.compile(rf"\b(the\s+)?(\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?\s+({_MONTH})\b"), _day_month),
     ("month-day", re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?\b(?!,?\d)(?![:.]\d)"), _month_day),
-    ("time", re.compile(r"\b(\d{1,2})(?::(\d{2}))?\s?([ap]\.?m\.?)(?=\W|$)|\b(?<![\d.])(\d{1,2}):(\d{2})\b", re.I),
+    ("time", re.compile(r"\b(\d{1,2})(?:[:.](\d{2}))?\s?([ap]\.?m\.?)(?=\W|$)|\b(?<![\d.])(\d{1,2}):(\d{2})\b", re.I),
      lambda m: _time(m) if m.group(1) else _time(re.match(r"(\d+):(\d+)()", m.group(0)))),
     ("decade", re.compile(r"(?:\b(\d{2})|['’])(\d)0s\b"), _decade),
     ("ordinal", re.compile(r"\b(\d{1,3}(?:,\d{3})*)(?:st|nd|rd|th)\b"), _ordinal_match),
-    ("number-sign", re.compile(r"\bNo\.\s?(?=\d)"), lambda m: "number "),
+    # "No 10" (Downing Street) and "No. 5" are "Number ten", "number five".
+    ("number-sign", re.compile(r"\b(N|n)o\.?\s?(?=\d)"), lambda m: "Number " if m.group(1) == "N" and "." not in m.group(0) else "number "),
+    # Votes and scores before ranges: "voted 9-2" is "nine to two", "won 3-1" is "three one".
+    ("vote", re.compile(rf"\b((?:{VOTE_WORDS})(?:\s+\w+){{0,2}}?)\s+(\d{{1,3}})[-–](\d{{1,3}})\b(?![-–.]\d)"), _vote),
+    ("score", re.compile(rf"\b((?:{SCORE_WORDS})(?:\s+[A-Z]\w*){{0,3}})\s+(\d{{1,2}})[-–](\d{{1,2}})\b(?![-–.]\d)"), _score),
+    ("score-noun", re.compile(rf"(?<![\w.-])(\d{{1,2}})[-–](\d{{1,2}})\s+({SCORE_NOUNS})\b"), _score_noun),
+    # Ranges: "10-15 people" is "ten to fifteen", the season "2019-20" "twenty nineteen to twenty".
+    ("range", re.compile(r"(?<![\w.,:/-])(\d{1,4})[-–](\d{1,4})(?![\w.,:/-]?\d)(?!-)"), _range),
     ("units", re.compile(rf"(\d)\s?({_UNITS})(?=\W|$)"), _unit),
     ("dotted", re.compile(rf"(?<!\w)(?:{_DOTTED})(?=\W|$)"), lambda m: DOTTED[m.group(0)]),
     ("abbreviation", re.compile(rf"\b({_ABBR})\.(?=\s)"), lambda m: ABBREVIATIONS[m.group(1)]),
-    # British style drops the full stop: "Dr Jones", "Mr Putin".
-    ("title", re.compile(r"\b(Mr|Mrs|Ms|Dr|Prof)\b(?=\s+[A-Z])"), lambda m: ABBREVIATIONS[m.group(1)]),
+    # British style drops the full stop: "Dr Jones", "Mr Putin", "Cllr Smith".
+    ("title", re.compile(r"\b(Mr|Mrs|Ms|Dr|Prof|Cllr)\b(?=\s+[A-Z])"), lambda m: ABBREVIATIONS[m.group(1)]),
+    # After a capitalised name only, so "co" and "inc" in ordinary words are left alone.
+    ("company", re.compile(r"(?<=[A-Za-z&] )(Ltd|plc|PLC|Inc|LLC)\b(\.)?"), _company),
     ("saint", re.compile(r"\bSt\.?(?=\s+[A-Z])"), lambda m: "Saint"),
     ("ampersand", re.compile(r"\s&\s"), lambda m: " and "),
     ("number", re.compile(rf"(?<![\w.]){NUM}(?![\w])"), _number),

@@ -9,7 +9,8 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlparse
+from urllib.request import url2pathname
 
 from briefing.errors import SourceError
 from briefing.models import Document
@@ -25,6 +26,7 @@ class Entry:
     timestamp: float | None  # published or updated, seconds since the epoch (UTC)
     order: int  # position in the feed, for feeds without dates
     feed_title: str | None = None
+    unfollowed: str | None = None  # why the item's link was not followed, said in the summary
 
 
 def parse(source: str, content: bytes, *, base: str | None) -> list[Entry]:
@@ -33,7 +35,9 @@ def parse(source: str, content: bytes, *, base: str | None) -> list[Entry]:
 
     if not content.strip():
         raise SourceError(source, "the feed is empty (no bytes)")
-    parsed = feedparser.parse(content, response_headers={"content-location": base} if base else None)
+    # A file: base is resolved here, not by feedparser, which mangles file:///tmp/x into file://tmp/x.
+    web_base = base if base and not base.startswith("file:") else None
+    parsed = feedparser.parse(content, response_headers={"content-location": web_base} if web_base else None)
     entries = parsed.get("entries") or []
     version = parsed.get("version") or ""
     if not entries:
@@ -44,11 +48,17 @@ def parse(source: str, content: bytes, *, base: str | None) -> list[Entry]:
     feed_title = (parsed.get("feed") or {}).get("title") or None
     out = []
     for i, e in enumerate(entries):
-        link = e.get("link") or None
-        if link and base:
-            link = urljoin(base, link)
-        if link and not link.lower().startswith(("http://", "https://")):
-            link = None  # a relative link with no base, or a mailto:/tag: link: use the item's text
+        raw = e.get("link") or None
+        link = urljoin(base, raw) if raw and base else raw
+        unfollowed = None
+        if link and base and base.startswith("file:") and link.startswith("file:"):
+            # A feed file on disk naming an article beside it ("bakery.html"): read that file.
+            # Only for feeds read from disk: a feed from the web never gets to name local files.
+            link = url2pathname(urlparse(link).path)
+        elif link and not link.lower().startswith(("http://", "https://")):
+            # A relative link with no base, or a mailto:/tag: link: the item's text is used instead.
+            unfollowed = f"its link {raw!r} cannot be followed (not a web address or a file beside the feed)"
+            link = None
         stamp = e.get("published_parsed") or e.get("updated_parsed")
         text = None
         if e.get("content"):
@@ -57,8 +67,11 @@ def parse(source: str, content: bytes, *, base: str | None) -> list[Entry]:
         out.append(Entry(
             title=(e.get("title") or "").strip(), link=link, content=text,
             timestamp=calendar.timegm(stamp) if stamp else None, order=i, feed_title=feed_title,
+            unfollowed=unfollowed,
         ))
     usable = [e for e in out if e.link or e.content]
+    if not usable and any(e.unfollowed for e in out):
+        raise SourceError(source, next(e.unfollowed for e in out if e.unfollowed).replace("its link", "the items' links", 1))
     if not usable:
         if parsed.get("bozo"):  # feedparser salvaged fragments of a broken document
             problem = parsed.get("bozo_exception")

@@ -8,6 +8,7 @@ the others.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,8 @@ from briefing.models import Document, SourceKind, SourceSpec, is_url
 from briefing.sources import feeds
 from briefing.sources.fetch import Fetcher, check_url, document, fetch_document, kind_of
 from briefing.state import canonical_url
+
+log = logging.getLogger("briefing")
 
 
 HTML_SUFFIXES = {".html", ".htm", ".xhtml"}
@@ -146,12 +149,24 @@ def gather(specs: Sequence[SourceSpec], fetcher: Fetcher, *, feed_limit: int = F
                 if kind != "feed":
                     yield Item(spec.label, Document(source=spec.location, content=content, kind=kind))  # type: ignore[arg-type]
                     continue
-                entries = feeds.parse(spec.location, content, base=None)
+                # Relative links in a feed on disk are resolved against the feed file.
+                entries = feeds.parse(spec.location, content, base=Path(spec.location).resolve().as_uri())
         except SourceError as e:
             yield Item(spec.label, error=e)
             continue
         for entry in feeds.newest(entries, spec.limit or feed_limit):
             label = f"{spec.name or entry.feed_title or spec.location}: {entry.link or entry.title}"
+            if entry.unfollowed:
+                log.warning("%s: %s; reading the feed's own text for it instead", label, entry.unfollowed)
+                label = f"{label} ({entry.unfollowed})"
+            if entry.link and not is_url(entry.link):
+                try:
+                    content = read_file(entry.link)
+                    kind = _file_kind(Path(entry.link), content)
+                    yield Item(label, Document(source=entry.link, content=content, kind=kind))  # type: ignore[arg-type]
+                except SourceError as e:
+                    yield Item(label, error=SourceError(e.source, f"linked from the feed {spec.location}: {e.reason}"))
+                continue
             if entry.link:
                 earlier = _seen_before(seen, entry.link)
                 if earlier:

@@ -104,12 +104,12 @@ def synthesize(
 
     done = 0
 
-    def fill(key: str, clip: Clip) -> None:
+    def fill(key: str, clip: Clip, report: bool = True) -> None:
         nonlocal done
         for i in where[key]:
             out[i] = clip
         done += len(where[key])
-        if progress:
+        if progress and report:
             progress(done, total)
 
     todo: list[str] = []
@@ -118,7 +118,11 @@ def synthesize(
         if clip is None:
             todo.append(key)
         else:
-            fill(key, clip)
+            fill(key, clip, report=False)
+    # Cached clips are not synthesis: a run that finds every clip cached shows no progress,
+    # and one that finds some starts its bar where they leave off.
+    if progress and todo and done:
+        progress(done, total)
 
     def online_engine(key: str) -> bool:
         return bool(engines.get(jobs[where[key][0]].voice.engine).needs_network)

@@ -82,7 +82,7 @@ class GTTSEngine:
         """Whether Google's host for the voice's accent answers a connection."""
         from urllib.parse import urlsplit
 
-        from briefing.engines.openai import _reachable
+        from briefing.speech.engines.openai import _reachable
 
         host = _host(str(voice.option("tld", "com")))
         parts = urlsplit(host)
