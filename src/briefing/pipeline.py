@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date as Date, datetime, timezone
 from pathlib import Path
 
-from briefing import artwork, atomic, feed, state, tags, transcript
+from briefing import artwork, atomic, feed, pages, state, tags, transcript
 from briefing.assemble import Piece, Track, assemble
 from briefing.config import Settings
 from briefing.encode import encode_mp3
@@ -461,6 +461,8 @@ def publish(settings: Settings, episode: Episode, *, extra_files: dict[str, Path
                                               title=episode.title, podcast=settings.show.title),
         **(extra_files or {}),
     }
+    # With the side files, before the state commit: pruning removes it with them.
+    side["page"] = pages.write_episode(settings.output, settings.show, episode, script=side.get("script"))
     files = {k: Path(p).relative_to(settings.output).as_posix() for k, p in side.items()}
     keep_episodes, keep_days = feed.retention(settings)
     guid_seed = f"{settings.show.title}|{episode.date}"
@@ -477,6 +479,7 @@ def publish(settings: Settings, episode: Episode, *, extra_files: dict[str, Path
         state.upsert_episode(conn, row)
         pruned = state.prune_episodes(conn, keep_episodes=keep_episodes, keep_days=keep_days)
         rows = state.episodes(conn)
+    pages.write_show(settings.output, settings.show, rows, feed_url=feed.url_for(settings, feed.FEED_NAME))
     path = feed.write(settings, rows)
     for old in pruned:
         log.info("retention: removed the episode of %s", old.date)
