@@ -127,4 +127,4 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.section("browser tests not run")
     for report in skipped:
         terminalreporter.write_line(f"not run: {report.nodeid}")
-    terminalreporter.write_line(f"No Chromium here. To run them: {BROWSER_INSTALL} (as root), then make test")
+    terminalreporter.write_line(f"They need Chromium and its driver: {BROWSER_INSTALL} (as root), then make test")

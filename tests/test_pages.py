@@ -182,3 +182,33 @@ def test_serve_serves_the_show_page_and_episode_folders(made):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _browser_tests_without_chromium(tmp_path, ci: bool):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env["PATH"] = str(Path(sys.executable).parent)  # no chromium, no chromedriver
+    if ci:
+        env["CI"] = "true"
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "duration",
+         str(Path(__file__).with_name("test_pages_browser.py"))],
+        env=env, capture_output=True, text=True, cwd=tmp_path, timeout=300,
+    )
+
+
+def test_without_chromium_the_summary_names_the_browser_tests_and_the_install_command(tmp_path):
+    run = _browser_tests_without_chromium(tmp_path, ci=False)
+    assert run.returncode == 0, run.stdout
+    assert "browser tests not run" in run.stdout
+    assert "not run: tests/test_pages_browser.py::test_player_duration_is_the_mp3s" in run.stdout
+    assert "apt-get install -y chromium chromium-driver" in run.stdout
+
+
+def test_under_ci_missing_chromium_fails_the_browser_tests(tmp_path):
+    run = _browser_tests_without_chromium(tmp_path, ci=True)
+    assert run.returncode != 0
+    assert "browser tests must run under CI" in run.stdout
