@@ -9,13 +9,14 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from conftest import BRIDGE_TEXT
+from showkit import make
+from showkit import show as silent_show
 
 from briefing import pages, serve
 from briefing.config import Show
 from briefing.models import Chapter, Cue, Episode
 from briefing.state import EpisodeRow
-from conftest import BRIDGE_TEXT
-from showkit import make, show as silent_show
 
 EVIL = 'Harbour <b>bridge</b> "reopens" <script>alert(1)</script> & more'
 SHOW = Show(title="Dispatch <i>", author="Desk", description="News & <em>views</em>", language="en",
@@ -196,7 +197,7 @@ def _browser_tests_without_chromium(tmp_path, ci: bool):
     return subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "duration",
          str(Path(__file__).with_name("test_pages_browser.py"))],
-        env=env, capture_output=True, text=True, cwd=tmp_path, timeout=300,
+        env=env, capture_output=True, text=True, cwd=tmp_path, timeout=300, check=False,
     )
 
 

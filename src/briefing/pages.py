@@ -51,7 +51,7 @@ def _web(url: str | None) -> str | None:
 
 def clock(seconds: float) -> str:
     """`m:ss`, or `h:mm:ss` past an hour."""
-    s = max(0, int(round(seconds)))
+    s = max(0, round(seconds))
     h, rest = divmod(s, 3600)
     m, s = divmod(rest, 60)
     return f"{h}:{m:02d}:{s:02d}" if h else f"{m}:{s:02d}"

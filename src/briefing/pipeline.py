@@ -231,7 +231,7 @@ def make(
       4. cast    (cast.py)                 one voice per speaker across the episode
       5. speak   (synth.py, engines/)      Segments into clips
       6. stitch  (assemble.py, loudness.py, encode.py)  clips into one MP3 at podcast loudness
-      7. publish (tags.py, feed.py, state.py)  tags, episode files, state, feed.xml
+      7. publish (tags.py, feed.py, pages.py, state.py)  tags, episode files and pages, state, feed.xml
     A source that fails is skipped with its reason; the rest still make the briefing.
     Articles already briefed on another date are left out unless their text changed.
     One run at a time per show: a second waits up to `wait` seconds, then raises RunLocked.
