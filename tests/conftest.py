@@ -13,6 +13,9 @@ SHARED = REPO.parent / "shared"
 SEED = SHARED / "seeds" / "000_5440ee967bd20389.txt"
 SEED_EXPECTED = SHARED / "seeds" / "000_5440ee967bd20389.expected.json"
 
+# The one command that installs what tests/test_pages_browser.py needs (Debian's packages).
+BROWSER_INSTALL = "apt-get install -y chromium chromium-driver"
+
 _real_connect = socket.socket.connect
 
 
@@ -114,3 +117,14 @@ def seed_text() -> str:
     if not SEED.is_file():
         pytest.fail(f"the sample article is missing: expected {SEED} (the repo's sibling shared/)")
     return SEED.read_text(encoding="utf-8")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Say plainly which browser tests did not run, and how to make them run."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "browser" in getattr(r, "keywords", {})]
+    if not skipped:
+        return
+    terminalreporter.section("browser tests not run")
+    for report in skipped:
+        terminalreporter.write_line(f"not run: {report.nodeid}")
+    terminalreporter.write_line(f"They need Chromium and its driver: {BROWSER_INSTALL} (as root), then make test")

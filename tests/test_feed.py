@@ -257,7 +257,7 @@ def test_episodes_accumulate_replace_by_date_and_expire(tmp_path):
     assert not (out / "2026-11-20").exists()  # audio, transcript, chapters and scripts gone with it
     assert sorted(p.name for p in (out / "2026-11-21").iterdir()) == [
         "briefing-2026-11-21.chapters.json", "briefing-2026-11-21.json", "briefing-2026-11-21.mp3",
-        "briefing-2026-11-21.txt", "briefing-2026-11-21.vtt",
+        "briefing-2026-11-21.txt", "briefing-2026-11-21.vtt", "index.html",
     ]
     assert not [p for p in out.rglob(".*")]  # no temporaries left behind
     # a web server running as another user can read everything published

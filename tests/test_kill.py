@@ -47,6 +47,8 @@ def snapshot(folder: Path, home: Path) -> dict:
     return {
         "feed": (out / "feed.xml").read_bytes(),
         "mp3": hashlib.sha256((out / EARLIER / f"briefing-{EARLIER}.mp3").read_bytes()).hexdigest(),
+        "page": (out / EARLIER / "index.html").read_bytes(),
+        "show_page": (out / "index.html").read_bytes(),
         "episodes": episodes(home),
         "briefed": briefed(home),
     }
@@ -90,6 +92,9 @@ def test_killed_at_a_point_leaves_everything_intact_and_the_next_run_succeeds(po
     after = snapshot(tmp_path, briefing_home)
     assert after["feed"] == before["feed"]
     assert after["mp3"] == before["mp3"]
+    assert after["page"] == before["page"]
+    if point not in ("state-committed", "feed-temp-written"):
+        assert after["show_page"] == before["show_page"]  # rebuilt from state only once it is committed
     if point in ("state-committed", "feed-temp-written"):
         # The new episode was committed before the kill; the feed is rebuilt from it next run.
         assert after["episodes"][0] == before["episodes"][0] and len(after["episodes"]) == 2

@@ -47,6 +47,8 @@ def served(tmp_path_factory):
     os.symlink(tmp_path / "secret.txt", out / "escape.txt")
     os.symlink(tmp_path, out / "escape-dir")
     (out / ".hidden.part").write_text("half written")
+    (out / "bare").mkdir()  # a folder with no page
+    (out / "bare" / "a.txt").write_text("a file in it")
 
     env = {**os.environ, "BRIEFING_HOME": str(home)}
     proc = subprocess.Popen(
@@ -149,8 +151,10 @@ def test_side_files_have_the_content_types_apps_expect(served, name, ctype):
     "/escape.txt",               # symlink to a file outside output/
     "/escape-dir/secret.txt",    # symlink to a folder outside output/
     "/.hidden.part",             # temporaries are never served
-    "/2026-11-20/",              # no directory listings
-    "/2026-11-20",
+    "/bare/",                    # no directory listings: a folder is its index.html or nothing
+    "/bare",
+    "/escape-dir/",
+    "/2026-11-20/briefing-2026-11-20.mp3/",
     "/nope.mp3",
     "/feed.xml%00.txt",
 ])

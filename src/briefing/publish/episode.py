@@ -1,5 +1,5 @@
-"""Publishing an episode: its transcript and chapters beside the MP3, its record in state,
-retention, and the feed rebuilt from state."""
+"""Publishing an episode: its transcript, chapters and web page beside the MP3, its record in
+state, retention, and the show page and feed rebuilt from state."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pathlib import Path
 from briefing import state
 from briefing.config import FeedSettings, Show
 from briefing.models import Episode
-from briefing.publish import feed, transcript
+from briefing.publish import feed, pages, transcript
 
 log = logging.getLogger("briefing")
 
@@ -38,6 +38,8 @@ def publish(show: Show, output: Path, state_db: Path, keep: FeedSettings, episod
     mp3 = Path(episode.mp3)
     rel = mp3.relative_to(output).as_posix()
     side = {**write_side_files(show, episode), **(extra_files or {})}
+    # With the side files, before the state commit: pruning removes it with them.
+    side["page"] = pages.write_episode(output, show, episode, script=side.get("script"))
     files = {k: Path(p).relative_to(output).as_posix() for k, p in side.items()}
     row = state.EpisodeRow(
         date=episode.date, guid=guid(show.title, episode.date), title=episode.title, mp3=rel, size=episode.size,
@@ -51,6 +53,7 @@ def publish(show: Show, output: Path, state_db: Path, keep: FeedSettings, episod
         state.upsert_episode(conn, row)
         pruned = state.prune_episodes(conn, keep_episodes=keep.keep_episodes, keep_days=keep.keep_days)
         rows = state.episodes(conn)
+    pages.write_show(output, show, rows, feed_url=feed.url_for(show, feed.FEED_NAME))
     path = feed.write(show, output, rows)
     for old in pruned:
         log.info("retention: removed the episode of %s", old.date)

@@ -131,6 +131,7 @@ def build(show: Show, rows: list[EpisodeRow], *, cover: str | None = None) -> by
     fg.title(title)
     # feedgen makes the last link the channel's <link>: the self link goes first.
     fg.link(href=url_for(show, FEED_NAME), rel="self", type="application/rss+xml")
+    # show.website defaults to base_url, where output/index.html is the show's page.
     fg.link(href=show.website, rel="alternate")
     fg.description(xml_safe(show.description) or title)
     fg.language(show.language)
@@ -156,6 +157,8 @@ def build(show: Show, rows: list[EpisodeRow], *, cover: str | None = None) -> by
         fe.description(xml_safe(show_notes(row)))
         fe.podcast.itunes_summary(xml_safe(show_notes_text(row)))
         fe.enclosure(url_for(show, row.mp3), str(row.size), "audio/mpeg")
+        if row.files.get("page"):  # episodes made before pages existed have none
+            fe.link(href=url_for(show, row.files["page"]))
         fe.pubDate(_pub_date(row.published))
         fe.podcast.itunes_duration(max(1, int(round(row.duration))))
         fe.podcast.itunes_episode(row.number)

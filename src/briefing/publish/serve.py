@@ -3,9 +3,9 @@
 The standard library's server with a handler of our own: SimpleHTTPRequestHandler lists
 directories and ignores Range, and apps seek with Range requests. What this handler does:
 GET and HEAD for files under output/ only, single byte ranges (206, or 416 out of range),
-content types podcast apps expect. Anything else is a 404: paths with `..` (plain or
-percent-encoded), hidden files (our `.part` temporaries), directories, and symlinks whose
-target is outside output/.
+content types podcast apps expect, a folder's index.html for `/` and `/<date>/`. Anything
+else is a 404: paths with `..` (plain or percent-encoded), hidden files (our `.part`
+temporaries), directory listings, and symlinks whose target is outside output/.
 
 It is a preview server for a podcast app on your network, not a publishing host; still, it
 holds up against a hostile client on that network: every connection has a read and write
@@ -47,7 +47,10 @@ CONTENT_TYPES = {
     ".png": "image/png",
     ".txt": "text/plain; charset=utf-8",
     ".html": "text/html; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
 }
+PAGE = "index.html"  # a folder's page: `/` the show's, `/<date>/` an episode's
 _RANGE = re.compile(r"^bytes=([0-9]*)-([0-9]*)$")
 # Range numbers longer than this are beyond any file (10**18 bytes is an exabyte); bounding
 # them before int() avoids Python's 4300-digit limit (a traceback and an empty reply) and the
@@ -189,13 +192,22 @@ class OutputHandler(BaseHTTPRequestHandler):
         # No `..` or `.`, and no hidden names: temporaries are written as `.name.part`.
         if any(p.startswith(".") for p in parts):
             return None
-        if not parts:
-            return None
+        if not parts or raw.endswith("/"):
+            parts.append(PAGE)
         candidate = os.path.join(self.root, *parts)
         real = os.path.realpath(candidate)
         if os.path.commonpath([real, self.root]) != self.root or not os.path.isfile(real):
             return None
         return real
+
+    def _is_page_folder(self, path: str) -> bool:
+        saved, self.path = self.path, path + "/"
+        try:
+            return self.resolve() is not None
+        except UnicodeDecodeError:
+            return False
+        finally:
+            self.path = saved
 
     def do_GET(self) -> None:
         self._serve(body=True)
@@ -221,7 +233,8 @@ class OutputHandler(BaseHTTPRequestHandler):
         self._headers_buffer = []
 
     def _serve(self, *, body: bool) -> None:
-        if urlsplit(self.path).path == "/":
+        path = urlsplit(self.path).path
+        if path == "/" and not os.path.isfile(os.path.join(self.root, PAGE)):
             feed = html.escape(FEED_NAME)
             page = f'<!doctype html><meta charset="utf-8"><title>briefing</title><p>Subscribe: <a href="/{feed}">/{feed}</a></p>\n'
             self._simple(HTTPStatus.OK, page, body=body, ctype="text/html; charset=utf-8")
@@ -230,6 +243,10 @@ class OutputHandler(BaseHTTPRequestHandler):
             real = self.resolve()
         except UnicodeDecodeError:
             real = None
+        if real is None and not path.endswith("/") and self._is_page_folder(path):
+            # `/<date>` without its slash: the page's relative links need the folder's URL.
+            self._simple(HTTPStatus.MOVED_PERMANENTLY, "moved\n", body=body, extra={"Location": path + "/"})
+            return
         if real is None:
             self._simple(HTTPStatus.NOT_FOUND, "not found\n", body=body)
             return

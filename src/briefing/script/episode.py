@@ -168,8 +168,9 @@ def script_text(segments: Sequence[Segment], *, with_voices: bool) -> str:
     if with_voices:
         return "".join(f"{s.voice}: {s.text}\n" for s in segments)
     # The written transcript keeps the quotation marks, so a reader sees who is quoted.
-    return "".join(f"{_quoted(s.text) if s.role == 'quote' else s.text}\n" for s in segments)
+    return "".join(f"{quoted(s.text) if s.role == 'quote' else s.text}\n" for s in segments)
 
 
-def _quoted(text: str) -> str:
+def quoted(text: str) -> str:
+    """A quotation as the written transcript shows it: inside quotation marks."""
     return text if text[:1] in "“\"‘'" else f"“{text}”"
