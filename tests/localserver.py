@@ -116,3 +116,19 @@ def slow(seconds: float, body: bytes = b"<p>late</p>"):
             yield body
         return 200, {"Content-Type": "text/html"}, chunks()
     return route
+
+
+def drip(rate: float = 8, size: int = 100_000, most: float = 30.0, content_type: str = "text/html"):
+    """A route that sends `size` bytes at `rate` bytes a second, one byte at a time: never
+    quiet long enough for a read timeout. Stops after `most` seconds so a test thread ends."""
+    def route(req):
+        def chunks():
+            end = time.monotonic() + most
+            yield b"<html><body><p>"
+            for _ in range(size):
+                if time.monotonic() > end:
+                    return
+                time.sleep(1 / rate)
+                yield b"x"
+        return 200, {"Content-Type": content_type}, chunks()
+    return route

@@ -72,7 +72,7 @@ def fetch_options(settings: Settings) -> FetchOptions:
     return FetchOptions(
         connect_timeout=f.connect_timeout, read_timeout=f.read_timeout, max_bytes=int(f.max_mb * 2**20),
         max_redirects=f.max_redirects, retries=f.retries, backoff=f.backoff, max_retry_wait=f.max_retry_wait,
-        cache_dir=settings.cache_dir / "http",
+        deadline=f.deadline, parallel=f.parallel, per_host=f.per_host, cache_dir=settings.cache_dir / "http",
     )
 
 
