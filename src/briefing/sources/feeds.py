@@ -9,10 +9,15 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from briefing.errors import SourceError
 from briefing.models import Document
+
+
+# Links that name a local file or another protocol: the item is refused with a line saying so,
+# rather than read as text (mailto:, tag: and relative links still fall back to the item's text).
+REFUSED_SCHEMES = frozenset({"file", "ftp", "ftps", "sftp", "data", "javascript", "gopher", "smb", "ldap", "dict"})
 
 
 @dataclass(frozen=True)
@@ -25,6 +30,7 @@ class Entry:
     timestamp: float | None  # published or updated, seconds since the epoch (UTC)
     order: int  # position in the feed, for feeds without dates
     feed_title: str | None = None
+    refused: str | None = None  # why the link is not fetched (a file:, ftp:, data: ... link)
 
 
 def parse(source: str, content: bytes, *, base: str | None) -> list[Entry]:
@@ -47,7 +53,12 @@ def parse(source: str, content: bytes, *, base: str | None) -> list[Entry]:
         link = e.get("link") or None
         if link and base:
             link = urljoin(base, link)
-        if link and not link.lower().startswith(("http://", "https://")):
+        refused = None
+        scheme = urlsplit(link).scheme.lower() if link else ""
+        if link and scheme in REFUSED_SCHEMES:
+            # Never read from this machine or another protocol on a feed's say-so.
+            refused = f"only http and https links are fetched; this item points to a {scheme}: address"
+        elif link and not link.lower().startswith(("http://", "https://")):
             link = None  # a relative link with no base, or a mailto:/tag: link: use the item's text
         stamp = e.get("published_parsed") or e.get("updated_parsed")
         text = None
@@ -56,7 +67,7 @@ def parse(source: str, content: bytes, *, base: str | None) -> list[Entry]:
         text = text or e.get("summary") or None
         out.append(Entry(
             title=(e.get("title") or "").strip(), link=link, content=text,
-            timestamp=calendar.timegm(stamp) if stamp else None, order=i, feed_title=feed_title,
+            timestamp=calendar.timegm(stamp) if stamp else None, order=i, feed_title=feed_title, refused=refused,
         ))
     usable = [e for e in out if e.link or e.content]
     if not usable:

@@ -20,6 +20,7 @@ import email.utils
 import hashlib
 import json
 import logging
+import threading
 import time
 import zlib
 from dataclasses import dataclass
@@ -269,13 +270,15 @@ class Fetcher:
         self.cache = HttpCache(o.cache_dir) if o.cache_dir else None
         self._transport = transport
         self._client: httpx.Client | None = None
+        self._client_lock = threading.Lock()  # sources are fetched from several threads
 
     @property
     def client(self) -> httpx.Client:
         # Made on first use: a run of local files never pays for the TLS context (~30 ms).
-        if self._client is None:
-            self._client = self._new_client()
-        return self._client
+        with self._client_lock:
+            if self._client is None:
+                self._client = self._new_client()
+            return self._client
 
     def _new_client(self) -> httpx.Client:
         import httpx
