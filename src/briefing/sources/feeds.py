@@ -52,9 +52,9 @@ def parse(source: str, content: bytes, *, base: str | None) -> list[Entry]:
     for i, e in enumerate(entries):
         link = e.get("link") or None
         if link and base:
-            link = urljoin(base, link)
+            link = link if _scheme(link) in REFUSED_SCHEMES else urljoin(base, link)  # as written, for the line
         refused = None
-        scheme = urlsplit(link).scheme.lower() if link else ""
+        scheme = _scheme(link) if link else ""
         if link and scheme in REFUSED_SCHEMES:
             # Never read from this machine or another protocol on a feed's say-so.
             refused = f"only http and https links are fetched; this item points to a {scheme}: address"
@@ -95,6 +95,10 @@ def inline_document(source: str, entry: Entry) -> Document:
     html = f"<!doctype html><html><head><meta charset='utf-8'>{title}</head><body><article>{entry.content or ''}</article></body></html>"
     return Document(source=f"{source}#{entry.order + 1}", content=html.encode("utf-8"),
                     content_type="text/html; charset=utf-8", kind="html")
+
+
+def _scheme(link: str) -> str:
+    return urlsplit(link).scheme.lower()
 
 
 def _short(problem: object) -> str:

@@ -405,6 +405,11 @@ class Fetcher:
                 host = urlsplit(current).hostname
                 raise SourceError(url, f"cannot find the host {host} (DNS lookup failed); check the address") from e
             raise SourceError(url, f"cannot connect ({text or type(e).__name__}); is the site up? check the address and your network") from e
+        except httpx.InvalidURL as e:
+            # httpx reads a redirect's Location even when not following it: a data: or other
+            # malformed address fails there, before the hop can be checked (not an HTTPError).
+            raise SourceError(url, f"the server pointed to an address that cannot be fetched ({e}); "
+                                   f"only http and https URLs can be fetched") from e
         except httpx.UnsupportedProtocol as e:
             raise SourceError(url, "only http and https URLs can be fetched") from e
         except httpx.HTTPError as e:
