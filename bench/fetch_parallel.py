@@ -32,6 +32,8 @@ def one_run(parallel: int, deadline: float) -> tuple[float, int]:
             items = list(gather([SourceSpec(u) for u in urls], fetcher))
         took = time.monotonic() - start
     assert [i.label for i in items] == urls
+    if took > deadline + 8 * scenario.GOOD_DELAY:
+        print(f"  slow run ({took:.2f} s): " + "; ".join(i.error.reason[:40] for i in items if i.error), flush=True)
     return took, sum(1 for i in items if i.document)
 
 

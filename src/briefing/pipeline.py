@@ -105,12 +105,14 @@ def load_article(source: str | SourceSpec) -> Article:
     return replace(article, source=doc.source, url=article.url or doc.url)
 
 
-def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date) -> tuple[list[Article], list[ArticleReport]]:
-    """Step 1, clean: read, clean and de-duplicate every source; one report each."""
+def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date, *,
+                  dry: bool = False) -> tuple[list[Article], list[ArticleReport]]:
+    """Step 1, clean: read, clean and de-duplicate every source; one report each (`dry`: write nothing)."""
     reports: list[ArticleReport] = []
     articles: list[Article] = []
     hashes: dict[str, str] = {}
-    with Fetcher(fetch_options(settings)) as fetcher, state.connect(settings.state_db) as conn:
+    options = replace(fetch_options(settings), cache_dir=None) if dry else fetch_options(settings)
+    with Fetcher(options) as fetcher, (state.reading if dry else state.connect)(settings.state_db) as conn:
         for item in gather(specs, fetcher, feed_limit=settings.feed_limit):
             if item.duplicate_of:
                 reports.append(ArticleReport(item.label, omitted=f"listed twice (same link as {item.duplicate_of})"))
@@ -210,9 +212,7 @@ def make(
     # Checked before anything is synthesized, so a wrong cover fails fast.
     if settings.show.image:
         artwork.check_image(settings.show.image)
-    specs = expand(list(sources) if sources else list(settings.source_specs or settings.sources), settings.root)
-    if not specs:
-        raise BriefingError("no sources to read. Name files or URLs, or list them in [sources].paths of briefing.toml")
+    specs = _specs(settings, sources)
     with run_lock(settings.home, settings.output, wait=wait):
         # A re-run of a day mostly finds its clips cached: it would only wait for a model it does not use.
         first_run = not state.has_episode(settings.state_db, day.isoformat())
@@ -222,6 +222,33 @@ def make(
         finally:
             if preloading is not None:
                 preloading.join()
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What `make --dry-run` found: each source's fate; the episodes the feed would keep and drop."""
+
+    reports: tuple[ArticleReport, ...]
+    keep: tuple[state.EpisodeRow, ...] = ()
+    delete: tuple[state.EpisodeRow, ...] = ()
+
+
+def preview(settings: Settings, sources: Sequence[str] | None = None, *, day: Date | None = None) -> Preview:
+    """What `make` would fetch, skip, keep and delete, writing nothing (no state, cache or output)."""
+    day = day or Date.today()
+    articles, reports = read_articles(settings, _specs(settings, sources), day, dry=True)
+    if not articles:
+        return Preview(tuple(reports))  # nothing would be made: nothing kept anew, nothing deleted
+    keep, delete = published.retention_preview(settings.state_db, settings.feed, day.isoformat(),
+                                               title=f"{settings.show.title}, {spoken_date(day)}")
+    return Preview(tuple(reports), tuple(keep), tuple(delete))
+
+
+def _specs(settings: Settings, sources: Sequence[str] | None) -> list[SourceSpec]:
+    specs = expand(list(sources) if sources else list(settings.source_specs or settings.sources), settings.root)
+    if not specs:
+        raise BriefingError("no sources to read. Name files or URLs, or list them in [sources].paths of briefing.toml")
+    return specs
 
 
 def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Progress | None, preloading) -> MakeResult:
