@@ -279,7 +279,16 @@ def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
 
 def _publish(settings: Settings, day: Date, scripts: list[Script], planned: list[Planned], track: Track,
              reports: list[ArticleReport]) -> MakeResult:
-    """Steps 4 and 5 on disk: the script files, the tagged MP3, then the feed."""
+    """Steps 4 and 5 on disk. A failed write takes this run's new files with it, unless the
+    episode was committed to state first (the next run rebuilds the feed from it)."""
+    recorded = state.has_episode(settings.state_db, day.isoformat())
+    committed = lambda: not recorded and state.has_episode(settings.state_db, day.isoformat())  # noqa: E731
+    with atomic.removing_new_files(settings.output / day.isoformat(), unless=committed):
+        return _write_episode(settings, day, scripts, planned, track, reports)
+
+
+def _write_episode(settings: Settings, day: Date, scripts: list[Script], planned: list[Planned], track: Track,
+                   reports: list[ArticleReport]) -> MakeResult:
     show = settings.show
     articles = [sc.article for sc in scripts]
     folder = settings.output / day.isoformat()
