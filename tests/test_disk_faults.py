@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import os
 import resource
+import shutil
 import stat
 import subprocess
 import sys
@@ -77,21 +78,39 @@ def test_a_write_failing_halfway_leaves_everything_as_it_was(tmp_path, briefing_
     assert result.exit_code == 0, result.output
 
 
+def run_read_only(config: Path, home: Path, out: Path) -> subprocess.CompletedProcess:
+    """`briefing make` with `out` read-only: by permissions, or for root (whom permissions do not
+    stop) as a read-only bind mount in a private mount namespace of the child alone."""
+    env = {**os.environ, "BRIEFING_HOME": str(home)}
+    command = [sys.executable, "-m", "briefing", "--config", str(config), "make", "--date", TODAY]
+    if os.geteuid() != 0:
+        modes = {p: p.stat().st_mode for p in [out, *out.rglob("*")] if p.is_dir()}
+        for p in modes:
+            p.chmod(stat.S_IRUSR | stat.S_IXUSR)
+        try:
+            return subprocess.run(command, env=env, capture_output=True, text=True, timeout=180)
+        finally:
+            for p, mode in modes.items():
+                p.chmod(mode)
+    if not shutil.which("unshare"):
+        pytest.skip("running as root without unshare(1): no way to make a folder read-only")
+    script = f'mount --bind -o ro "{out}" "{out}" && exec "$@"'
+    proc = subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", *command], env=env,
+                          capture_output=True, text=True, timeout=180)
+    if "mount:" in proc.stderr and "Error:" not in proc.stderr:
+        pytest.skip(f"cannot mount read-only here: {proc.stderr.strip()}")
+    return proc
+
+
 def test_a_read_only_output_folder(tmp_path, briefing_home, published):
-    if os.geteuid() == 0:
-        pytest.skip("root writes through read-only permissions")
     out = tmp_path / "output"
     before = snapshot(tmp_path, briefing_home)
-    modes = {p: p.stat().st_mode for p in [out, *out.rglob("*")] if p.is_dir()}
-    for p in modes:
-        p.chmod(stat.S_IRUSR | stat.S_IXUSR)
-    try:
-        result = make(published, "--date", TODAY)
-    finally:
-        for p, mode in modes.items():
-            p.chmod(mode)
-    assert result.exit_code == 1, result.output
-    errors = [line for line in result.output.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1 and "cannot write" in errors[0] and str(out) in errors[0], result.output
+    proc = run_read_only(published, briefing_home, out)
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, proc.stderr
+    assert "Read-only file system" in errors[0] or "Permission denied" in errors[0], errors[0]
+    assert str(out) in errors[0], errors[0]
     assert_untouched(tmp_path, briefing_home, before)
-
+    result = make(published, "--date", TODAY)
+    assert result.exit_code == 0, result.output
