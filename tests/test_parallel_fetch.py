@@ -150,3 +150,19 @@ def test_feed_items_keep_the_feed_order_at_any_parallelism(tmp_path, parallel):
         with Fetcher(options) as fetcher:
             got = list(gather([SourceSpec(feed, "feed"), SourceSpec(page)], fetcher))
     assert [i.document.source for i in got] == [u for _, u, _ in items] + [page]
+
+
+@pytest.mark.parametrize("key,value", [("parallel", 0), ("per_host", 0), ("deadline", 0), ("parallel", 1.5)])
+def test_the_settings_must_be_positive(tmp_path, key, value):
+    config = show(tmp_path, "[sources]\npaths = []")
+    config.write_text(config.read_text().replace("[fetch]\n", f"[fetch]\n{key} = {value}\n"))
+    result = CliRunner().invoke(cli, ["--config", str(config), "make", "--dry-run"])
+    assert result.exit_code == 1
+    assert f"[fetch].{key} must be a positive number, got {value}" in result.output
+
+
+def test_the_defaults_are_documented(tmp_path):
+    from briefing.config import _defaults, from_dict
+
+    fetch = from_dict(_defaults(), root=tmp_path).fetch
+    assert (fetch.deadline, fetch.parallel, fetch.per_host) == (60.0, 4, 2)
