@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: demo test venv bench-extraction bench-quotes bench-voices bench-wer bench-speed bench-serve clean-output
+.PHONY: demo test venv bench-extraction bench-quotes bench-voices bench-wer bench-speed bench-serve bench-fetch clean-output
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,9 @@ bench-speed: $(STAMP)
 ## Requests per second from `briefing serve`: a small file (kept alive, fresh) and a 3 MB MP3
 bench-serve: $(STAMP)
 	$(BIN)/python bench/serve.py --runs 5
+## Issue 21's 12-source run (4 hang or drip) fetched side by side against one by one, medians of 3 (~1 min)
+bench-fetch: $(STAMP)
+	$(BIN)/python bench/fetch_parallel.py --runs 3
 
 ## Fresh takes of the sample's episode through ../shared/tools/voicecheck episode: WER median, errors by class
 bench-wer: $(STAMP)

@@ -33,7 +33,8 @@ class _QuietServer(ThreadingHTTPServer):
 
 
 class LocalServer:
-    def __init__(self):
+    def __init__(self, host: str = "127.0.0.1"):
+        self.host = host
         self.routes: dict[str, Route] = {}
         self.requests: list[Request] = []
         server = self
@@ -71,13 +72,13 @@ class LocalServer:
                 except (BrokenPipeError, ConnectionResetError):
                     self.close_connection = True
 
-        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietServer((host, 0), Handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        return f"http://{self.host}:{self.httpd.server_address[1]}"
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -115,4 +116,20 @@ def slow(seconds: float, body: bytes = b"<p>late</p>"):
             time.sleep(seconds)
             yield body
         return 200, {"Content-Type": "text/html"}, chunks()
+    return route
+
+
+def drip(rate: float = 8, size: int = 100_000, most: float = 30.0, content_type: str = "text/html"):
+    """A route that sends `size` bytes at `rate` bytes a second, one byte at a time: never
+    quiet long enough for a read timeout. Stops after `most` seconds so a test thread ends."""
+    def route(req):
+        def chunks():
+            end = time.monotonic() + most
+            yield b"<html><body><p>"
+            for _ in range(size):
+                if time.monotonic() > end:
+                    return
+                time.sleep(1 / rate)
+                yield b"x"
+        return 200, {"Content-Type": content_type}, chunks()
     return route

@@ -63,5 +63,7 @@ def test_every_stage_package_says_what_goes_in_and_what_comes_out():
 
 
 def test_the_pipeline_only_orchestrates():
-    # Stage work lives in its stage: the pipeline stays a short reading of the five steps.
-    assert len((SRC / "pipeline.py").read_text("utf-8").splitlines()) <= 400
+    # Stage work lives in its stage: the pipeline stays a short reading of the five steps
+    # (and of `preview`, the same first step for `make --dry-run`, with retention worked out,
+    # and of the clean-up when a write fails while publishing).
+    assert len((SRC / "pipeline.py").read_text("utf-8").splitlines()) <= 420

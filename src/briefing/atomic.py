@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -48,3 +48,21 @@ def write_bytes(path: Path, data: bytes, *, mode: int | None = PUBLIC) -> Path:
 def write_text(path: Path, text: str, *, mode: int | None = PUBLIC) -> Path:
     """Write `text` as UTF-8 with Unix newlines to `path` atomically."""
     return write_bytes(path, text.encode("utf-8"), mode=mode)
+
+
+@contextmanager
+def removing_new_files(folder: Path, *, unless: Callable[[], bool] = lambda: False) -> Iterator[None]:
+    """On an error in the block, delete the files it added to `folder` (and `folder` itself if
+    the block made it), unless `unless()` says the work was kept anyway. Files that were there
+    before are left alone: each was replaced whole or not at all."""
+    there = set(folder.iterdir()) if folder.is_dir() else None
+    try:
+        yield
+    except BaseException:
+        if not unless() and folder.is_dir():
+            for path in set(folder.iterdir()) - (there or set()):
+                if path.is_file():
+                    path.unlink(missing_ok=True)
+            if there is None and not any(folder.iterdir()):
+                folder.rmdir()
+        raise

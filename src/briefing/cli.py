@@ -66,9 +66,12 @@ def cli(ctx: click.Context, config_path: str | None, quiet: bool, verbose: bool)
                    "and published episodes stay as they are.")
 @click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path),
               help="Folder for the --no-publish draft (default: output/drafts/<date>/).")
+@click.option("--dry-run", is_flag=True,
+              help="Fetch and clean the sources and show what a run would brief, skip, keep in the feed "
+                   "and delete; write nothing.")
 @click.pass_context
 def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, scheduler: str | None,
-         no_publish: bool, out: Path | None) -> None:
+         no_publish: bool, out: Path | None, dry_run: bool) -> None:
     """Make a briefing from SOURCES (default: the sources in briefing.toml).
 
     SOURCES are files, folders, article URLs and RSS/Atom feeds. Writes output/<date>/
@@ -85,6 +88,8 @@ def make(ctx: click.Context, sources: tuple[str, ...], day, wait: float, schedul
     from briefing import pipeline
 
     quiet = ctx.obj.get("quiet", False)
+    if dry_run:
+        return _dry_run(ctx, sources, day)
     try:
         settings = _settings(ctx, required=True)
         if not settings.show.email:
@@ -177,6 +182,35 @@ def init(folder: Path) -> None:
         click.echo(f"wrote {path}")
     where = "" if folder.resolve() == Path.cwd().resolve() else f"cd {folder} && "
     click.echo(f"Next: {where}briefing make --no-publish   (a draft from sources/, nothing published)")
+
+
+def _dry_run(ctx: click.Context, sources: tuple[str, ...], day) -> None:
+    """`make --dry-run`: each source's fate, then retention; nothing written."""
+    from briefing import pipeline
+
+    try:
+        settings = _settings(ctx, required=True)
+        found = pipeline.preview(settings, list(sources) or None, day=day.date() if day else None)
+    except BriefingError as e:
+        raise _fail(e) from None
+    click.echo("dry run: nothing fetched is kept and nothing is written")
+    for r in found.reports:
+        if r.skipped:
+            click.echo(f"  would skip  {r.skipped}")
+        elif r.omitted:
+            click.echo(f"  would leave out  {r.source}: {r.omitted}")
+        else:
+            note = f" ({r.note})" if r.note else ""
+            click.echo(f"  would brief  {r.title} — {r.words} words, from {r.source}{note}")
+    if not found.keep:
+        click.echo("nothing would be made: the feed and every episode would stay as they are")
+        return
+    click.echo(f"the feed would keep {len(found.keep)} episode(s): {', '.join(r.date for r in found.keep)}")
+    for r in found.delete:
+        files = ", ".join([r.mp3, *r.files.values()])
+        click.echo(f"  would delete  the episode of {r.date} ({files})")
+    if not found.delete:
+        click.echo("  would delete  nothing ([feed] keep_episodes and keep_days)")
 
 
 def _load(source: str):

@@ -59,6 +59,9 @@ class FetchSettings:
     max_retry_wait: float = 30.0
     max_mb: float = 20.0
     max_redirects: int = 5
+    deadline: float = 60.0
+    parallel: int = 4
+    per_host: int = 2
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ def fetch_options(settings: Settings) -> FetchOptions:
     return FetchOptions(
         connect_timeout=f.connect_timeout, read_timeout=f.read_timeout, max_bytes=int(f.max_mb * 2**20),
         max_redirects=f.max_redirects, retries=f.retries, backoff=f.backoff, max_retry_wait=f.max_retry_wait,
-        cache_dir=settings.cache_dir / "http",
+        deadline=f.deadline, parallel=f.parallel, per_host=f.per_host, cache_dir=settings.cache_dir / "http",
     )
 
 
@@ -124,15 +124,17 @@ def load_article(source: str | SourceSpec) -> Article:
     return replace(article, source=doc.source, url=safe_url(article.url or doc.url))
 
 
-def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date, *,
-                  repeats: bool = True) -> tuple[list[Article], list[ArticleReport]]:
+def read_articles(settings: Settings, specs: Sequence[SourceSpec], day: Date, *, repeats: bool = True,
+                  dry: bool = False) -> tuple[list[Article], list[ArticleReport]]:
     """Step 1, clean: read, clean and de-duplicate every source; one report each.
-    `repeats=False` keeps articles already briefed (a preview of sources, not an episode)."""
+    `repeats=False` keeps articles already briefed (a preview of sources, not an episode);
+    `dry` writes nothing (no HTTP cache, the state read only)."""
     reports: list[ArticleReport] = []
     articles: list[Article] = []
     hashes: dict[str, str] = {}
     over_cap = 0
-    with Fetcher(fetch_options(settings)) as fetcher, state.connect(settings.state_db) as conn:
+    options = replace(fetch_options(settings), cache_dir=None) if dry else fetch_options(settings)
+    with Fetcher(options) as fetcher, (state.reading if dry else state.connect)(settings.state_db) as conn:
         for item in gather(specs, fetcher, feed_limit=settings.feed_limit):
             if len(articles) >= settings.max_articles:
                 over_cap += 1
@@ -258,14 +260,7 @@ def make(
     if settings.show.image:
         artwork.check_image(settings.show.image)
     check_output(settings)
-    specs = expand(list(sources) if sources else list(settings.source_specs or settings.sources), settings.root)
-    if not specs:
-        named = list(sources) if sources else [s.location for s in settings.source_specs] or list(settings.sources)
-        empty = [p for p in (settings.root / Path(n).expanduser() for n in named if "://" not in n) if p.is_dir()]
-        if empty:
-            raise BriefingError(f"the sources folder {empty[0]} has no articles (.html, .htm or .txt) or feeds. "
-                                f"Put an article there, or name one: briefing make FILE")
-        raise BriefingError("no sources to read. Name files or URLs, or list them in [sources].paths of briefing.toml")
+    specs = _specs(settings, sources)
     with run_lock(settings.home, settings.output, wait=wait):
         # The state is the published record: never brief on one that lost the feed's episodes.
         state.check_record(settings.state_db, settings.output / feed.FEED_NAME)
@@ -277,6 +272,38 @@ def make(
         finally:
             if preloading is not None:
                 preloading.join()
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What `make --dry-run` found: each source's fate; the episodes the feed would keep and drop."""
+
+    reports: tuple[ArticleReport, ...]
+    keep: tuple[state.EpisodeRow, ...] = ()
+    delete: tuple[state.EpisodeRow, ...] = ()
+
+
+def preview(settings: Settings, sources: Sequence[str] | None = None, *, day: Date | None = None) -> Preview:
+    """What `make` would fetch, skip, keep and delete, writing nothing (no state, cache or output)."""
+    day = day or Date.today()
+    articles, reports = read_articles(settings, _specs(settings, sources), day, dry=True)
+    if not articles:
+        return Preview(tuple(reports))  # nothing would be made: nothing kept anew, nothing deleted
+    keep, delete = published.retention_preview(settings.state_db, settings.feed, day.isoformat(),
+                                               title=f"{settings.show.title}, {spoken_date(day)}")
+    return Preview(tuple(reports), tuple(keep), tuple(delete))
+
+
+def _specs(settings: Settings, sources: Sequence[str] | None) -> list[SourceSpec]:
+    specs = expand(list(sources) if sources else list(settings.source_specs or settings.sources), settings.root)
+    if not specs:
+        named = list(sources) if sources else [s.location for s in settings.source_specs] or list(settings.sources)
+        empty = [p for p in (settings.root / Path(n).expanduser() for n in named if "://" not in n) if p.is_dir()]
+        if empty:
+            raise BriefingError(f"the sources folder {empty[0]} has no articles (.html, .htm or .txt) or feeds. "
+                                f"Put an article there, or name one: briefing make FILE")
+        raise BriefingError("no sources to read. Name files or URLs, or list them in [sources].paths of briefing.toml")
+    return specs
 
 
 def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Progress | None, preloading,
@@ -309,7 +336,16 @@ def _make(settings: Settings, specs: list[SourceSpec], day: Date, progress: Prog
 def _publish(settings: Settings, day: Date, scripts: list[Script], planned: list[Planned], track: Track,
              reports: list[ArticleReport], draft: Path | None) -> MakeResult:
     """Steps 4 and 5 on disk: the script files, the tagged MP3, then the feed (a draft: only
-    the episode's own files, in its folder)."""
+    the episode's own files, in its folder). A failed write takes this run's new files with it,
+    unless the episode was committed to state first (the next run rebuilds the feed from it)."""
+    recorded = state.has_episode(settings.state_db, day.isoformat())
+    committed = lambda: draft is None and not recorded and state.has_episode(settings.state_db, day.isoformat())  # noqa: E731
+    with atomic.removing_new_files(draft or settings.output / day.isoformat(), unless=committed):
+        return _write_episode(settings, day, scripts, planned, track, reports, draft)
+
+
+def _write_episode(settings: Settings, day: Date, scripts: list[Script], planned: list[Planned], track: Track,
+                   reports: list[ArticleReport], draft: Path | None) -> MakeResult:
     show = settings.show
     articles = [sc.article for sc in scripts]
     folder = draft or settings.output / day.isoformat()

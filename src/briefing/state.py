@@ -240,8 +240,8 @@ def upsert_episode(conn: sqlite3.Connection, row: EpisodeRow) -> EpisodeRow:
     return EpisodeRow(row.date, guid, row.title, row.mp3, row.size, row.duration, published, number, row.notes, row.files)
 
 
-def prune_episodes(conn: sqlite3.Connection, *, keep_episodes: int = 0, keep_days: int = 0) -> list[EpisodeRow]:
-    """Remove episodes beyond retention and return them; deleting their files is the caller's.
+def past_retention(rows: list[EpisodeRow], *, keep_episodes: int = 0, keep_days: int = 0) -> list[EpisodeRow]:
+    """The episodes of `rows` (newest first) that retention drops, oldest first.
 
     `keep_episodes` keeps the newest N; `keep_days` keeps those within N days of the newest
     episode (not of the clock, so a backfill run is judged like the run that made it and
@@ -249,15 +249,35 @@ def prune_episodes(conn: sqlite3.Connection, *, keep_episodes: int = 0, keep_day
     """
     from datetime import date, timedelta
 
-    rows = episodes(conn)
     doomed = {r.date: r for r in rows[keep_episodes:]} if keep_episodes > 0 else {}
     if keep_days > 0 and rows:
         cutoff = date.fromisoformat(rows[0].date) - timedelta(days=keep_days)
         doomed.update({r.date: r for r in rows if date.fromisoformat(r.date) <= cutoff})
+    return sorted(doomed.values(), key=lambda r: r.date)
+
+
+def prune_episodes(conn: sqlite3.Connection, *, keep_episodes: int = 0, keep_days: int = 0) -> list[EpisodeRow]:
+    """Remove episodes beyond retention (see past_retention) and return them; deleting their
+    files is the caller's."""
+    doomed = past_retention(episodes(conn), keep_episodes=keep_episodes, keep_days=keep_days)
     if doomed:
         with conn:
-            conn.executemany("DELETE FROM episodes WHERE date = ?", [(d,) for d in doomed])
-    return sorted(doomed.values(), key=lambda r: r.date)
+            conn.executemany("DELETE FROM episodes WHERE date = ?", [(r.date,) for r in doomed])
+    return doomed
+
+
+@contextmanager
+def reading(path: Path) -> Iterator[sqlite3.Connection]:
+    """The state opened read-only (for a dry run); an empty, migrated in-memory one if there is none."""
+    if path.is_file():
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+    else:
+        conn = sqlite3.connect(":memory:")
+        migrate(conn)
+    try:
+        yield conn
+    finally:
+        conn.close()
 
 
 # Query parameters that only track where a reader came from; the same article carries any of them.

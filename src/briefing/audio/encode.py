@@ -158,7 +158,10 @@ def encode_mp3(audio: Audio, path: Path, *, bitrate: str = "96k", parts: int = 1
     except AudioError:
         raise
     except Exception as e:
-        raise AudioError(f"could not encode {path.name}: {e}") from e
+        # Where, too: a full disk or a file-size limit is fixed in that folder, not in the audio.
+        why = e.strerror if isinstance(e, OSError) and e.strerror else str(e)
+        raise AudioError(f"could not encode {path.name} in {path.parent}: {why}; the feed and earlier "
+                         f"episodes are untouched") from e
     return path
 
 

@@ -59,3 +59,14 @@ def publish(show: Show, output: Path, state_db: Path, keep: FeedSettings, episod
         log.info("retention: removed the episode of %s", old.date)
         feed.remove_episode_files(output, old)
     return path
+
+
+def retention_preview(state_db: Path, keep: FeedSettings, date: str, *, title: str) -> tuple[list[state.EpisodeRow], list[state.EpisodeRow]]:
+    """(kept, deleted) episodes, newest first, if an episode for `date` were published now; reads only."""
+    with state.reading(state_db) as conn:
+        rows = [r for r in state.episodes(conn) if r.date != date]
+    new = state.EpisodeRow(date, "", title, "", 0, 0.0, "", 0, [], {})
+    rows = sorted([*rows, new], key=lambda r: r.date, reverse=True)
+    doomed = state.past_retention(rows, keep_episodes=keep.keep_episodes, keep_days=keep.keep_days)
+    gone = {r.date for r in doomed}
+    return [r for r in rows if r.date not in gone], sorted(doomed, key=lambda r: r.date, reverse=True)

@@ -9,11 +9,16 @@ from __future__ import annotations
 import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlparse
+from urllib.parse import urljoin, urlparse, urlsplit
 from urllib.request import url2pathname
 
 from briefing.errors import SourceError
 from briefing.models import Document
+
+
+# Links that name a local file or another protocol: the item is refused with a line saying so,
+# rather than read as text (mailto:, tag: and relative links still fall back to the item's text).
+REFUSED_SCHEMES = frozenset({"file", "ftp", "ftps", "sftp", "data", "javascript", "gopher", "smb", "ldap", "dict"})
 
 
 @dataclass(frozen=True)
@@ -27,6 +32,7 @@ class Entry:
     order: int  # position in the feed, for feeds without dates
     feed_title: str | None = None
     unfollowed: str | None = None  # why the item's link was not followed, said in the summary
+    refused: str | None = None  # why the link is not fetched (a file:, ftp:, data: ... link)
 
 
 def parse(source: str, content: bytes, *, base: str | None) -> list[Entry]:
@@ -49,12 +55,18 @@ def parse(source: str, content: bytes, *, base: str | None) -> list[Entry]:
     out = []
     for i, e in enumerate(entries):
         raw = e.get("link") or None
-        link = urljoin(base, raw) if raw and base else raw
-        unfollowed = None
-        if link and base and base.startswith("file:") and link.startswith("file:"):
+        scheme = _scheme(raw) if raw else ""
+        # As written when refused, for the line; relative ones resolved against the feed.
+        link = urljoin(base, raw) if raw and base and scheme not in REFUSED_SCHEMES else raw
+        unfollowed = refused = None
+        if link and not scheme and base and base.startswith("file:"):
             # A feed file on disk naming an article beside it ("bakery.html"): read that file.
-            # Only for feeds read from disk: a feed from the web never gets to name local files.
+            # Only a relative link of a feed read from disk: a feed from the web, or an
+            # explicit file: link, never gets to name local files.
             link = url2pathname(urlparse(link).path)
+        elif link and scheme in REFUSED_SCHEMES:
+            # Never read from this machine or another protocol on a feed's say-so.
+            refused = f"only http and https links are fetched; this item points to a {scheme}: address"
         elif link and not link.lower().startswith(("http://", "https://")):
             # A relative link with no base, or a mailto:/tag: link: the item's text is used instead.
             unfollowed = f"its link {raw!r} cannot be followed (not a web address or a file beside the feed)"
@@ -67,7 +79,7 @@ def parse(source: str, content: bytes, *, base: str | None) -> list[Entry]:
         out.append(Entry(
             title=(e.get("title") or "").strip(), link=link, content=text,
             timestamp=calendar.timegm(stamp) if stamp else None, order=i, feed_title=feed_title,
-            unfollowed=unfollowed,
+            unfollowed=unfollowed, refused=refused,
         ))
     usable = [e for e in out if e.link or e.content]
     if not usable and any(e.unfollowed for e in out):
@@ -97,6 +109,10 @@ def inline_document(source: str, entry: Entry) -> Document:
     html = f"<!doctype html><html><head><meta charset='utf-8'>{title}</head><body><article>{entry.content or ''}</article></body></html>"
     return Document(source=f"{source}#{entry.order + 1}", content=html.encode("utf-8"),
                     content_type="text/html; charset=utf-8", kind="html")
+
+
+def _scheme(link: str) -> str:
+    return urlsplit(link).scheme.lower()
 
 
 def _short(problem: object) -> str:

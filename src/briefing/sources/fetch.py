@@ -6,6 +6,12 @@ size cap on the body *after* decompression: the body is inflated here in bounded
 gzip bomb is refused after MAX_BYTES of output rather than filling memory. 429 and 5xx
 answers are retried with backoff, honouring Retry-After up to a bound. Pages with an ETag or
 Last-Modified are kept in a small on-disk cache and asked for conditionally next time.
+
+Timeouts alone do not bound a fetch: a server that drips a few bytes a second never leaves
+a read waiting long enough to time out. So each fetch also has a deadline covering all of
+it (connecting, every redirect hop, retries and their backoff, the whole body): every
+timeout is capped by the time left, the clock is checked between chunks and before each
+retry or hop, and past the deadline the source is given up with the time it took.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import email.utils
 import hashlib
 import json
 import logging
+import threading
 import time
 import zlib
 from dataclasses import dataclass
@@ -45,6 +52,12 @@ MAX_BYTES = 20 * 1024 * 1024
 RETRIES = 2
 BACKOFF = 1.0
 MAX_RETRY_WAIT = 30.0
+# Everything for one fetch, start to last byte: a slow but honest news site sends a page in a
+# few seconds; 60 s is ten times that, and short enough that a daily run always ends.
+DEADLINE = 60.0
+# Fetches at once, and at most this many to one host (gather.py schedules them).
+PARALLEL = 4
+PER_HOST = 2
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # The conditional-request cache: enough for a producer's daily feeds and articles.
 CACHE_MAX_FILES = 400
@@ -78,6 +91,9 @@ class FetchOptions:
     retries: int = RETRIES
     backoff: float = BACKOFF
     max_retry_wait: float = MAX_RETRY_WAIT
+    deadline: float = DEADLINE
+    parallel: int = PARALLEL
+    per_host: int = PER_HOST
     cache_dir: Path | None = None
 
 
@@ -104,6 +120,30 @@ def check_url(url: str) -> None:
         raise SourceError(url, f"only http and https URLs can be fetched, not {parts.scheme or 'a bare path'}")
     if not parts.hostname:
         raise SourceError(url, "the URL has no host name")
+
+
+class _Clock:
+    """The deadline of one fetch: seconds left, and the error for running past it."""
+
+    def __init__(self, url: str, deadline: float):
+        self.url, self.deadline = url, deadline
+        self.start = time.monotonic()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.start
+
+    def left(self) -> float:
+        return self.deadline - self.elapsed()
+
+    def expired(self) -> SourceError:
+        return SourceError(
+            self.url, f"gave up after {self.elapsed():.1f} s: over the {self.deadline:g} s deadline for one source "
+                      f"([fetch] deadline); the server is too slow"
+        )
+
+    def check(self) -> None:
+        if self.left() <= 0:
+            raise self.expired()
 
 
 class _Inflater:
@@ -230,13 +270,15 @@ class Fetcher:
         self.cache = HttpCache(o.cache_dir) if o.cache_dir else None
         self._transport = transport
         self._client: httpx.Client | None = None
+        self._client_lock = threading.Lock()  # sources are fetched from several threads
 
     @property
     def client(self) -> httpx.Client:
         # Made on first use: a run of local files never pays for the TLS context (~30 ms).
-        if self._client is None:
-            self._client = self._new_client()
-        return self._client
+        with self._client_lock:
+            if self._client is None:
+                self._client = self._new_client()
+            return self._client
 
     def _new_client(self) -> httpx.Client:
         import httpx
@@ -268,6 +310,7 @@ class Fetcher:
     def get(self, url: str) -> Fetched:
         """GET `url` within the limits; raise SourceError with a reason a producer can act on."""
         check_url(url)
+        clock = _Clock(url, self.options.deadline)
         cached = self.cache.get(url) if self.cache else None
         headers = {}
         if cached:
@@ -278,7 +321,8 @@ class Fetcher:
                 headers["If-Modified-Since"] = meta["last_modified"]
         current = url
         for _hop in range(self.options.max_redirects + 1):
-            status, response, body = self._get_with_retries(url, current, headers)
+            clock.check()
+            status, response, body = self._get_with_retries(url, current, headers, clock)
             if status in (301, 302, 303, 307, 308):
                 location = response.headers.get("location")
                 if not location:
@@ -300,10 +344,10 @@ class Fetcher:
             return Fetched(url, current, status, body, response.headers.get("content-type", ""))
         raise SourceError(url, f"more than {self.options.max_redirects} redirects (a redirect loop?)")
 
-    def _get_with_retries(self, url: str, current: str, headers: dict) -> tuple[int, httpx.Response, bytes]:
+    def _get_with_retries(self, url: str, current: str, headers: dict, clock: _Clock) -> tuple[int, httpx.Response, bytes]:
         o = self.options
         for attempt in range(o.retries + 1):
-            response, body = self._get_once(url, current, headers)
+            response, body = self._get_once(url, current, headers, clock)
             status = response.status_code
             if status not in RETRY_STATUSES or attempt == o.retries:
                 return status, response, body
@@ -316,16 +360,27 @@ class Fetcher:
                              f"not waiting over {o.max_retry_wait:.0f} s"
                     )
                 wait = max(wait, asked)
+            wait = min(wait, o.max_retry_wait)
+            if wait >= clock.left():
+                # Waiting would run past the deadline: give up now rather than sleep to fail.
+                raise SourceError(
+                    url, f"the server answered HTTP {status}; a retry in {wait:.0f} s would pass the "
+                         f"{o.deadline:g} s deadline for one source ([fetch] deadline)"
+                )
             log.info("HTTP %s from %s; retrying in %.1f s", status, current, wait)
-            time.sleep(min(wait, o.max_retry_wait))
+            time.sleep(wait)
         raise AssertionError("unreachable")
 
-    def _get_once(self, url: str, current: str, headers: dict) -> tuple[httpx.Response, bytes]:
+    def _get_once(self, url: str, current: str, headers: dict, clock: _Clock) -> tuple[httpx.Response, bytes]:
         import httpx
 
         o = self.options
+        left = max(clock.left(), 0.001)
+        # Each wait capped by the time left, so no single read can outlast the deadline.
+        capped = left < max(o.read_timeout, o.connect_timeout)
+        timeout = httpx.Timeout(min(o.read_timeout, left), connect=min(o.connect_timeout, left), pool=left)
         try:
-            with self.client.stream("GET", current, headers=headers) as response:
+            with self.client.stream("GET", current, headers=headers, timeout=timeout) as response:
                 if response.status_code in (301, 302, 303, 304, 307, 308) or response.status_code >= 400:
                     return response, b""  # no body wanted: an error page is not an article
                 declared = response.headers.get("content-length", "")
@@ -334,11 +389,14 @@ class Fetcher:
                                            f"{o.max_bytes // 2**20} MB limit; not an article page or feed")
                 inflater = _Inflater(response.headers.get("content-encoding", ""), url, o.max_bytes)
                 for chunk in response.iter_raw():
+                    clock.check()  # a drip feed: every read is in time, the whole body is not
                     inflater.feed(chunk)
                 return response, inflater.finish()
-        except httpx.ConnectTimeout as e:
-            raise SourceError(url, "timed out connecting; is the site up?") from e
         except httpx.TimeoutException as e:
+            if capped and clock.left() <= 0.05:
+                raise clock.expired() from e
+            if isinstance(e, httpx.ConnectTimeout):
+                raise SourceError(url, "timed out connecting; is the site up?") from e
             raise SourceError(url, f"timed out waiting for the server (no data for {o.read_timeout:g} s)") from e
         except httpx.ConnectError as e:
             text = str(e)
@@ -347,6 +405,11 @@ class Fetcher:
                 host = urlsplit(current).hostname
                 raise SourceError(url, f"cannot find the host {host} (DNS lookup failed); check the address") from e
             raise SourceError(url, f"cannot connect ({text or type(e).__name__}); is the site up? check the address and your network") from e
+        except httpx.InvalidURL as e:
+            # httpx reads a redirect's Location even when not following it: a data: or other
+            # malformed address fails there, before the hop can be checked (not an HTTPError).
+            raise SourceError(url, f"the server pointed to an address that cannot be fetched ({e}); "
+                                   f"only http and https URLs can be fetched") from e
         except httpx.UnsupportedProtocol as e:
             raise SourceError(url, "only http and https URLs can be fetched") from e
         except httpx.HTTPError as e:

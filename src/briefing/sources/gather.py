@@ -9,9 +9,13 @@ the others.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+import threading
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from briefing.errors import SourceError
 from briefing.models import Document, SourceKind, SourceSpec, is_url
@@ -129,55 +133,167 @@ def read(spec: SourceSpec | str, fetcher: Fetcher | None = None) -> Document:
 
 
 def gather(specs: Sequence[SourceSpec], fetcher: Fetcher, *, feed_limit: int = FEED_LIMIT) -> Iterator[Item]:
-    """Every article the sources name, in order: feeds contribute their newest items."""
-    seen: dict[str, str] = {}
-    for spec in specs:
-        try:
-            if spec.is_url:
-                fetched = fetcher.get(spec.location)
-                kind = "feed" if spec.kind == "feed" else kind_of(fetched)
-                if kind == "feed":
-                    entries = feeds.parse(spec.location, fetched.content, base=fetched.final_url)
-                elif spec.kind == "feed":
-                    raise SourceError(spec.location, f"is listed as a feed but is {kind}, not RSS or Atom")
-                else:
-                    yield _once(seen, Item(spec.label, document(fetched)), spec.location)
-                    continue
-            else:
-                content = read_file(spec.location)
-                kind = "feed" if spec.kind == "feed" else _file_kind(Path(spec.location), content)
-                if kind != "feed":
-                    yield Item(spec.label, Document(source=spec.location, content=content, kind=kind))  # type: ignore[arg-type]
-                    continue
-                # Relative links in a feed on disk are resolved against the feed file.
-                entries = feeds.parse(spec.location, content, base=Path(spec.location).resolve().as_uri())
-        except SourceError as e:
-            yield Item(spec.label, error=e)
-            continue
+    """Every article the sources name, in order: feeds contribute their newest items.
+
+    URLs are fetched side by side (`parallel` at once, at most `per_host` to one host, from the
+    fetcher's options), and as soon as a feed arrives its items are queued too; the Items still
+    come out in the order the producer gave, each as soon as it and those before it are in.
+    """
+    o = fetcher.options
+    pool = _Pool(o.parallel, o.per_host)
+    fetches: dict[str, Future] = {}  # one fetch per link, however many feeds list it
+    lock = threading.Lock()
+
+    def fetch_link(link: str) -> Future:
+        key = canonical_url(link)
+        with lock:
+            if key not in fetches:
+                fetches[key] = pool.submit(link, lambda: fetch_item(link, fetcher))
+            return fetches[key]
+
+    def items_of(spec: SourceSpec, entries: list[feeds.Entry]) -> list[_Part]:
+        parts = []
         for entry in feeds.newest(entries, spec.limit or feed_limit):
             label = f"{spec.name or entry.feed_title or spec.location}: {entry.link or entry.title}"
             if entry.unfollowed:
                 log.warning("%s: %s; reading the feed's own text for it instead", label, entry.unfollowed)
                 label = f"{label} ({entry.unfollowed})"
-            if entry.link and not is_url(entry.link):
-                try:
-                    content = read_file(entry.link)
-                    kind = _file_kind(Path(entry.link), content)
-                    yield Item(label, Document(source=entry.link, content=content, kind=kind))  # type: ignore[arg-type]
-                except SourceError as e:
-                    yield Item(label, error=SourceError(e.source, f"linked from the feed {spec.location}: {e.reason}"))
-                continue
-            if entry.link:
-                earlier = _seen_before(seen, entry.link)
-                if earlier:
-                    yield Item(label, duplicate_of=earlier)
-                    continue
-                try:
-                    yield _once(seen, Item(label, fetch_item(entry.link, fetcher)), entry.link)
-                except SourceError as e:
-                    yield Item(label, error=e)
+            if entry.refused:
+                parts.append(_Part(Item(label, error=SourceError(entry.link or "", entry.refused))))
+            elif entry.link and not is_url(entry.link):
+                parts.append(_Part(_local_item(label, entry.link, spec.location)))
+            elif entry.link:
+                parts.append(_Part(None, label, entry.link, fetch_link(entry.link)))
             else:
-                yield Item(label, feeds.inline_document(spec.location, entry))
+                parts.append(_Part(Item(label, feeds.inline_document(spec.location, entry))))
+        return parts
+
+    def resolve_url(spec: SourceSpec) -> list[_Part]:
+        try:
+            fetched = fetcher.get(spec.location)
+            kind = "feed" if spec.kind == "feed" else kind_of(fetched)
+            if kind == "feed":
+                return items_of(spec, feeds.parse(spec.location, fetched.content, base=fetched.final_url))
+            if spec.kind == "feed":
+                raise SourceError(spec.location, f"is listed as a feed but is {kind}, not RSS or Atom")
+            return [_Part(Item(spec.label, document(fetched)), link=spec.location)]
+        except SourceError as e:
+            return [_Part(Item(spec.label, error=e))]
+
+    def resolve_file(spec: SourceSpec) -> list[_Part]:
+        try:
+            content = read_file(spec.location)
+            kind = "feed" if spec.kind == "feed" else _file_kind(Path(spec.location), content)
+            if kind != "feed":
+                return [_Part(Item(spec.label, Document(source=spec.location, content=content, kind=kind)))]  # type: ignore[arg-type]
+            # Relative links in a feed on disk are resolved against the feed file.
+            return items_of(spec, feeds.parse(spec.location, content, base=Path(spec.location).resolve().as_uri()))
+        except SourceError as e:
+            return [_Part(Item(spec.label, error=e))]
+
+    try:
+        resolving: list[Future] = []
+        for spec in specs:
+            if spec.is_url:
+                resolving.append(pool.submit(spec.location, lambda spec=spec: resolve_url(spec)))
+            else:
+                done: Future = Future()
+                done.set_result(resolve_file(spec))
+                resolving.append(done)
+        seen: dict[str, str] = {}
+        for future in resolving:
+            for part in future.result():
+                yield part.settle(seen)
+    finally:
+        pool.close()
+
+
+def _local_item(label: str, path: str, feed: str) -> Item:
+    """An item of a feed on disk that links a file beside it."""
+    try:
+        content = read_file(path)
+        return Item(label, Document(source=path, content=content, kind=_file_kind(Path(path), content)))  # type: ignore[arg-type]
+    except SourceError as e:
+        return Item(label, error=SourceError(e.source, f"linked from the feed {feed}: {e.reason}"))
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One Item of a source, ready or still being fetched (a feed item's link)."""
+
+    item: Item | None
+    label: str = ""
+    link: str | None = None
+    pending: Future | None = None
+
+    def settle(self, seen: dict[str, str]) -> Item:
+        """The Item, waiting for its fetch; duplicates of an earlier link in this run marked."""
+        if self.pending is None:
+            if self.item is not None and self.item.document is not None and self.link:
+                return _once(seen, self.item, self.link)
+            return self.item  # type: ignore[return-value]
+        earlier = _seen_before(seen, self.link or "")
+        if earlier:
+            return Item(self.label, duplicate_of=earlier)
+        try:
+            return _once(seen, Item(self.label, self.pending.result()), self.link or "")
+        except SourceError as e:
+            return Item(self.label, error=e)
+
+
+class _Pool:
+    """Threads for fetching: at most `parallel` jobs running, `per_host` to any one host.
+
+    Jobs wait here, not in a thread, so a slow host never holds a slot another host could use.
+    """
+
+    def __init__(self, parallel: int, per_host: int):
+        self.parallel, self.per_host = max(parallel, 1), max(per_host, 1)
+        self.executor = ThreadPoolExecutor(max_workers=self.parallel, thread_name_prefix="fetch")
+        self.lock = threading.Lock()
+        self.waiting: deque[tuple[str, Callable[[], object], Future]] = deque()
+        self.running: Counter[str] = Counter()
+        self.busy = 0
+        self.closed = False
+
+    def submit(self, url: str, job: Callable[[], object]) -> Future:
+        out: Future = Future()
+        with self.lock:
+            self.waiting.append(((urlsplit(url).hostname or "").lower(), job, out))
+        self._dispatch()
+        return out
+
+    def _dispatch(self) -> None:
+        with self.lock:
+            while not self.closed and self.busy < self.parallel:
+                ready = next((w for w in self.waiting if self.running[w[0]] < self.per_host), None)
+                if ready is None:
+                    return
+                self.waiting.remove(ready)
+                self.running[ready[0]] += 1
+                self.busy += 1
+                self.executor.submit(self._run, *ready)
+
+    def _run(self, host: str, job: Callable[[], object], out: Future) -> None:
+        try:
+            result = job()
+        except BaseException as e:  # handed to whoever waits for it, in the main thread
+            out.set_exception(e)
+        else:
+            out.set_result(result)
+        finally:
+            with self.lock:
+                self.running[host] -= 1
+                self.busy -= 1
+            self._dispatch()
+
+    def close(self) -> None:
+        with self.lock:
+            self.closed = True
+            for _host, _job, out in self.waiting:
+                out.cancel()
+            self.waiting.clear()
+        self.executor.shutdown(wait=False, cancel_futures=True)
 
 
 def fetch_item(link: str, fetcher: Fetcher) -> Document:
