@@ -47,7 +47,7 @@ def test_a_dry_run_says_what_would_happen_and_writes_nothing(tmp_path, server, b
     deleted = [line for line in lines if line.startswith("would delete")]
     assert deleted == [f"would delete  the episode of {EARLIER} ({EARLIER}/briefing-{EARLIER}.mp3, "
                        + ", ".join(f"{EARLIER}/briefing-{EARLIER}{s}" for s in (".vtt", ".chapters.json", ".json", ".txt"))
-                       + ")"]
+                       + f", {EARLIER}/index.html)"]
     assert tree(tmp_path / "output", briefing_home) == before  # not a byte written, not even the HTTP cache
 
 

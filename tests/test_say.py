@@ -25,7 +25,7 @@ def test_spoken_prints_what_the_engine_is_given(tmp_path):
     result = say(config, "Dr Nguyen met Starmer on 4 May.", "--spoken")
     assert result.exit_code == 0, result.output
     # The silence engine takes no phonemes: the IPA-only entry is left as written, with a warning.
-    assert result.output == "Doctor win met Starmer on fourth May.\n"
+    assert result.output == "Doctor win met Starmer on the fourth of May.\n"
     assert "[pronounce] 'Starmer' has only IPA, and engine 'silence' cannot take phonemes" in result.stderr
 
 

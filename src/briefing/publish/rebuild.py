@@ -120,6 +120,9 @@ def read_feed(base_url: str, output: Path) -> list[tuple[EpisodeRow, list[dict]]
         for key, suffix in (("script", ".json"), ("text", ".txt")):
             if (output / (stem + suffix)).is_file():
                 files[key] = stem + suffix
+        page = f"{date}/index.html"  # the episode's web page (publish/pages.py)
+        if (output / page).is_file():
+            files["page"] = page
         script = _script(output, mp3)
         articles = [a for a in script.get("articles", []) if isinstance(a, dict)]
         notes = [{"title": a.get("title") or "", "byline": a.get("byline"), "url": a.get("url"),
